@@ -1,0 +1,44 @@
+# Portall's entry points. `make run` and `make test` install what is missing first (scripts/deps.sh).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: deps deps-test site build run dev test test-rust test-e2e lint fmt bench clean
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+## The browser side: wasm (wasm-release profile, wasm-opt 132) and CSS into target/site.
+site:
+	trunk build
+
+## Release build: target/release/portall + target/site.
+build: deps site
+	cargo build --release -p server --bin portall
+
+## Build and run at http://127.0.0.1:8080 on sqlite://data/portall.db.
+run: build
+	./target/release/portall
+
+## Every test: formatting, clippy, unit + integration (real Docker), end-to-end (Playwright + chromium).
+test: deps-test lint site test-rust test-e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	cargo test --workspace
+
+## End-to-end tests drive target/debug/portall (built by test-rust) in Debian's chromium.
+test-e2e:
+	cargo build -p server --bin portall
+	cd end2end && npx playwright test
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean

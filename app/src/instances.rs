@@ -1,0 +1,825 @@
+//! Integration instances as both sides see them: types, their field schemas, validated specs and the
+//! redacted view the API returns. Validation of instance input lives here, once.
+
+use crate::validation::{push_error, validate_docker_host, validate_host, FieldErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const NAME_MAX: usize = 100;
+pub const SCAN_INTERVAL_MIN: i64 = 60;
+pub const SCAN_INTERVAL_MAX: i64 = 86_400;
+pub const SCAN_INTERVAL_DEFAULT: i64 = 300;
+pub const TIMEOUT_MIN: i64 = 5;
+pub const TIMEOUT_MAX: i64 = 120;
+pub const TIMEOUT_DEFAULT: i64 = 30;
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceType {
+    Docker,
+    Portainer,
+    Komodo,
+}
+
+impl InstanceType {
+    pub const ALL: [InstanceType; 3] = [Self::Docker, Self::Portainer, Self::Komodo];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Docker => "docker",
+            Self::Portainer => "portainer",
+            Self::Komodo => "komodo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// "Docker", "Portainer", "Komodo": used in generated names.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Self::Docker => "Docker",
+            Self::Portainer => "Portainer",
+            Self::Komodo => "Komodo",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Docker => "Docker Engine",
+            Self::Portainer => "Portainer",
+            Self::Komodo => "Komodo",
+        }
+    }
+}
+
+/// How a field is entered and stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Text,
+    Url,
+    Password,
+    Number,
+    Checkbox,
+}
+
+/// One type-specific configuration field, as `GET /docker/instances/types` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldSchema {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub default: Value,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub secret: bool,
+    pub help: String,
+    pub placeholder: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TypeSchema {
+    #[serde(rename = "type")]
+    pub instance_type: InstanceType,
+    pub label: String,
+    pub description: String,
+    pub fields: Vec<FieldSchema>,
+}
+
+fn field(name: &str, label: &str, kind: FieldKind) -> FieldSchema {
+    FieldSchema {
+        name: name.into(),
+        label: label.into(),
+        kind,
+        required: false,
+        default: Value::Null,
+        min: None,
+        max: None,
+        secret: false,
+        help: String::new(),
+        placeholder: String::new(),
+    }
+}
+
+impl FieldSchema {
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn secret(mut self) -> Self {
+        self.secret = true;
+        self.required = true;
+        self
+    }
+    fn default(mut self, v: Value) -> Self {
+        self.default = v;
+        self
+    }
+    fn range(mut self, min: i64, max: i64) -> Self {
+        self.min = Some(min);
+        self.max = Some(max);
+        self
+    }
+    fn help(mut self, h: &str) -> Self {
+        self.help = h.into();
+        self
+    }
+    fn placeholder(mut self, p: &str) -> Self {
+        self.placeholder = p.into();
+        self
+    }
+}
+
+fn timeout_field() -> FieldSchema {
+    field("timeout", "Connection Timeout (seconds)", FieldKind::Number)
+        .default(Value::from(TIMEOUT_DEFAULT))
+        .range(TIMEOUT_MIN, TIMEOUT_MAX)
+        .help("How long one request may take before it counts as failed.")
+}
+
+fn public_host_field(when_unset: &str) -> FieldSchema {
+    field("public_host", "Public Host (optional)", FieldKind::Text)
+        .placeholder("e.g. 192.168.1.20 or nas.lan")
+        .help(&format!(
+            "Address recorded for ports published on all interfaces. When empty: {when_unset}."
+        ))
+}
+
+/// The type-specific fields of each instance type.
+pub fn type_schemas() -> Vec<TypeSchema> {
+    vec![
+        TypeSchema {
+            instance_type: InstanceType::Docker,
+            label: InstanceType::Docker.label().into(),
+            description: "A Docker Engine reached through its socket or TCP (plain, socket proxy or TLS).".into(),
+            fields: vec![
+                field("host", "Docker Host", FieldKind::Text)
+                    .required()
+                    .default(Value::from(DEFAULT_DOCKER_HOST))
+                    .help("Examples: unix:///var/run/docker.sock, tcp://docker.example.com:2376"),
+                timeout_field(),
+                field("tls_ca", "TLS CA Certificate (path)", FieldKind::Text)
+                    .placeholder("/certs/ca.pem")
+                    .help("For https:// or TLS on tcp://: the CA that signed the engine's certificate."),
+                field("tls_cert", "TLS Client Certificate (path)", FieldKind::Text).placeholder("/certs/cert.pem"),
+                field("tls_key", "TLS Client Key (path)", FieldKind::Text).placeholder("/certs/key.pem"),
+                field("tls_verify", "Verify TLS Certificates", FieldKind::Checkbox).default(Value::Bool(true)),
+                public_host_field("the tcp:// host, else HOST_IP, else 127.0.0.1"),
+            ],
+        },
+        TypeSchema {
+            instance_type: InstanceType::Portainer,
+            label: InstanceType::Portainer.label().into(),
+            description: "A Portainer CE/BE server: every Docker environment it manages.".into(),
+            fields: vec![
+                field("url", "Portainer URL", FieldKind::Url)
+                    .required()
+                    .placeholder("https://portainer.example.com"),
+                field("api_key", "API Key", FieldKind::Password)
+                    .secret()
+                    .help("My account → Access tokens in Portainer."),
+                field("verify_ssl", "Verify SSL Certificates", FieldKind::Checkbox).default(Value::Bool(true)),
+                timeout_field(),
+                public_host_field("the environment's public URL, else the Portainer host"),
+            ],
+        },
+        TypeSchema {
+            instance_type: InstanceType::Komodo,
+            label: InstanceType::Komodo.label().into(),
+            description: "A Komodo Core server: the containers of every server it manages.".into(),
+            fields: vec![
+                field("url", "Komodo URL", FieldKind::Url)
+                    .required()
+                    .placeholder("https://komodo.example.com"),
+                field("api_key", "API Key", FieldKind::Password).secret(),
+                field("api_secret", "API Secret", FieldKind::Password).secret(),
+                timeout_field(),
+                public_host_field("the server's address, else the Komodo host"),
+            ],
+        },
+    ]
+}
+
+pub fn type_schema(t: InstanceType) -> TypeSchema {
+    type_schemas()
+        .into_iter()
+        .find(|s| s.instance_type == t)
+        .expect("every type has a schema")
+}
+
+/// A validated instance, ready to store. `config` holds every field of the type's schema
+/// (secrets included), with defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceSpec {
+    pub name: String,
+    pub instance_type: InstanceType,
+    pub enabled: bool,
+    pub auto_detect: bool,
+    pub scan_interval: i64,
+    pub config: Map<String, Value>,
+}
+
+/// The stored state an update starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExistingInstance {
+    pub id: i64,
+    pub name: String,
+    pub instance_type: InstanceType,
+    pub enabled: bool,
+    pub auto_detect: bool,
+    pub scan_interval: i64,
+    pub config: Map<String, Value>,
+}
+
+fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "on" | "1" | "yes" => Some(true),
+            "false" | "off" | "0" | "no" | "" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        _ => None,
+    }
+}
+
+fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}
+
+/// Checks an `http(s)://host[:port][/path]` URL.
+pub fn validate_http_url(value: &str) -> Result<(), String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| format!("'{value}' must start with http:// or https://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err("needs a host, e.g. https://portainer.lan:9443".into());
+    }
+    if authority.contains('@') {
+        return Err("must not contain credentials; use the API key fields".into());
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default().to_string()
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, port)) => {
+                port.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("'{port}' is not a port number (1–65535)"))?;
+                h.to_string()
+            }
+            None => authority.to_string(),
+        }
+    };
+    validate_host(&host)
+}
+
+/// The host part of a URL or Docker address (`tcp://h:p`, `https://h:p/x`), if it has one.
+pub fn address_host(address: &str) -> Option<String> {
+    let rest = address.split_once("://").map(|(_, r)| r)?;
+    if address.starts_with("unix://") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?.to_string()
+    } else {
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
+            .to_string()
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// Validates create (`existing` = None) or update input. `other_names` are the names of every other
+/// instance (for the case-insensitive uniqueness check). A blank name stays blank here: the manager
+/// generates one. On update, omitted fields keep their stored value, and an omitted or empty secret
+/// keeps the stored secret.
+pub fn validate_instance(
+    input: &Value,
+    existing: Option<&ExistingInstance>,
+    other_names: &[String],
+) -> Result<InstanceSpec, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = input.as_object() else {
+        push_error(&mut errors, "_body", "must be a JSON object");
+        return Err(errors);
+    };
+
+    // Type: required on create, fixed afterwards.
+    let instance_type = match (obj.get("type"), existing) {
+        (None, Some(e)) => Some(e.instance_type),
+        (None, None) => {
+            push_error(
+                &mut errors,
+                "type",
+                "is required: docker, portainer or komodo",
+            );
+            None
+        }
+        (Some(v), _) => match v.as_str().and_then(InstanceType::parse) {
+            Some(t) => match existing {
+                Some(e) if e.instance_type != t => {
+                    push_error(&mut errors, "type", "cannot be changed after creation");
+                    None
+                }
+                _ => Some(t),
+            },
+            None => {
+                push_error(
+                    &mut errors,
+                    "type",
+                    "must be one of docker, portainer, komodo",
+                );
+                None
+            }
+        },
+    };
+
+    let name = match obj.get("name") {
+        None => existing.map(|e| e.name.clone()).unwrap_or_default(),
+        Some(v) => match as_text(v) {
+            Some(n) => n,
+            None => {
+                push_error(&mut errors, "name", "must be text");
+                String::new()
+            }
+        },
+    };
+    if name.chars().count() > NAME_MAX {
+        push_error(
+            &mut errors,
+            "name",
+            format!("must be at most {NAME_MAX} characters"),
+        );
+    } else if existing.is_some() && name.is_empty() {
+        push_error(&mut errors, "name", "is required");
+    }
+    if !name.is_empty()
+        && other_names
+            .iter()
+            .any(|o| o.trim().to_lowercase() == name.to_lowercase())
+    {
+        push_error(
+            &mut errors,
+            "name",
+            format!("another integration is already named '{name}'"),
+        );
+    }
+
+    let mut flag = |key: &str, stored: Option<bool>| match obj.get(key) {
+        None => stored.unwrap_or(true),
+        Some(v) => as_bool(v).unwrap_or_else(|| {
+            push_error(&mut errors, key, "must be true or false");
+            true
+        }),
+    };
+    let enabled = flag("enabled", existing.map(|e| e.enabled));
+    let auto_detect = flag("auto_detect", existing.map(|e| e.auto_detect));
+
+    let scan_interval = match obj.get("scan_interval") {
+        None => existing.map_or(SCAN_INTERVAL_DEFAULT, |e| e.scan_interval),
+        Some(v) => match as_int(v) {
+            Some(n) if (SCAN_INTERVAL_MIN..=SCAN_INTERVAL_MAX).contains(&n) => n,
+            Some(_) => {
+                push_error(
+                    &mut errors,
+                    "scan_interval",
+                    format!("must be between {SCAN_INTERVAL_MIN} and {SCAN_INTERVAL_MAX} seconds"),
+                );
+                SCAN_INTERVAL_DEFAULT
+            }
+            None => {
+                push_error(
+                    &mut errors,
+                    "scan_interval",
+                    "must be a whole number of seconds",
+                );
+                SCAN_INTERVAL_DEFAULT
+            }
+        },
+    };
+
+    let config = match instance_type {
+        Some(t) => validate_config(
+            t,
+            obj.get("config"),
+            existing.map(|e| &e.config),
+            &mut errors,
+        ),
+        None => Map::new(),
+    };
+
+    match instance_type {
+        Some(instance_type) if errors.is_empty() => Ok(InstanceSpec {
+            name,
+            instance_type,
+            enabled,
+            auto_detect,
+            scan_interval,
+            config,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn validate_config(
+    t: InstanceType,
+    input: Option<&Value>,
+    stored: Option<&Map<String, Value>>,
+    errors: &mut FieldErrors,
+) -> Map<String, Value> {
+    let empty = Map::new();
+    let input = match input {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            push_error(errors, "config", "must be a JSON object");
+            return Map::new();
+        }
+    };
+    let schema = type_schema(t);
+    let mut out = Map::new();
+    for f in &schema.fields {
+        let key = f.name.as_str();
+        let path = format!("config.{key}");
+        let given = input.get(key);
+        let previous = stored.and_then(|s| s.get(key));
+        let value = match f.kind {
+            FieldKind::Checkbox => {
+                let v = match given {
+                    Some(v) => as_bool(v).unwrap_or_else(|| {
+                        push_error(errors, &path, "must be true or false");
+                        false
+                    }),
+                    None => previous
+                        .and_then(as_bool)
+                        .or_else(|| as_bool(&f.default))
+                        .unwrap_or(false),
+                };
+                Value::Bool(v)
+            }
+            FieldKind::Number => {
+                let raw = given
+                    .filter(|v| !matches!(v, Value::Null) && v.as_str() != Some(""))
+                    .or(previous)
+                    .unwrap_or(&f.default);
+                match as_int(raw) {
+                    Some(n) if f.min.is_none_or(|m| n >= m) && f.max.is_none_or(|m| n <= m) => {
+                        Value::from(n)
+                    }
+                    Some(_) => {
+                        push_error(
+                            errors,
+                            &path,
+                            format!(
+                                "must be between {} and {}",
+                                f.min.unwrap_or(0),
+                                f.max.unwrap_or(i64::MAX)
+                            ),
+                        );
+                        Value::Null
+                    }
+                    None => {
+                        push_error(errors, &path, "must be a whole number");
+                        Value::Null
+                    }
+                }
+            }
+            FieldKind::Text | FieldKind::Url | FieldKind::Password => {
+                let text = match given.map(as_text) {
+                    Some(Some(s)) => s,
+                    Some(None) => {
+                        push_error(errors, &path, "must be text");
+                        String::new()
+                    }
+                    None => previous
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                        .or_else(|| f.default.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                };
+                // Write-only secrets: empty or omitted keeps the stored one.
+                let text = if f.secret && text.is_empty() {
+                    previous
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    text
+                };
+                if text.is_empty() {
+                    if f.required {
+                        push_error(errors, &path, "is required");
+                    }
+                    Value::String(text)
+                } else {
+                    let check = match (t, key) {
+                        (InstanceType::Docker, "host") => validate_docker_host(&text),
+                        (_, "url") => validate_http_url(&text),
+                        (_, "public_host") => validate_host(&text),
+                        _ => Ok(()),
+                    };
+                    if let Err(msg) = check {
+                        push_error(errors, &path, msg);
+                    }
+                    Value::String(text)
+                }
+            }
+        };
+        out.insert(key.to_string(), value);
+    }
+    // Client certificates come in pairs.
+    if t == InstanceType::Docker {
+        let has = |k: &str| {
+            out.get(k)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+        };
+        if has("tls_cert") != has("tls_key") {
+            push_error(
+                errors,
+                "config.tls_key",
+                "a client certificate and its key go together",
+            );
+        }
+    }
+    for key in input.keys() {
+        if !schema.fields.iter().any(|f| &f.name == key) {
+            push_error(
+                errors,
+                &format!("config.{key}"),
+                format!("is not a {} setting", t.short_label()),
+            );
+        }
+    }
+    out
+}
+
+/// The name a new instance gets when none is given: "Docker @ nas.lan", else "Docker", "Docker 2"…
+pub fn generate_name(t: InstanceType, config: &Map<String, Value>, taken: &[String]) -> String {
+    let is_free = |n: &str| {
+        !taken
+            .iter()
+            .any(|o| o.trim().to_lowercase() == n.to_lowercase())
+    };
+    let address = config
+        .get(if t == InstanceType::Docker {
+            "host"
+        } else {
+            "url"
+        })
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(host) = address_host(address) {
+        let name = format!("{} @ {host}", t.short_label());
+        if name.chars().count() <= NAME_MAX && is_free(&name) {
+            return name;
+        }
+    }
+    let base = t.short_label().to_string();
+    if is_free(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base} {n}"))
+        .find(|n| is_free(n))
+        .expect("some number is free")
+}
+
+/// The instance's configuration with secrets removed and `<secret>_set: bool` in their place.
+pub fn redact_config(t: InstanceType, config: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = config.clone();
+    for f in type_schema(t).fields.iter().filter(|f| f.secret) {
+        let set = out
+            .remove(&f.name)
+            .and_then(|v| v.as_str().map(|s| !s.is_empty()))
+            .unwrap_or(false);
+        out.insert(format!("{}_set", f.name), Value::Bool(set));
+    }
+    out
+}
+
+/// The state an instance block shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceState {
+    Ok,
+    Error,
+    Scanning,
+    Disabled,
+    Never,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    pub state: InstanceState,
+    pub last_scan_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub service_count: i64,
+    pub port_count: i64,
+}
+
+/// An instance as the API and the UI see it: secrets never included.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceView {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub instance_type: InstanceType,
+    pub enabled: bool,
+    pub auto_detect: bool,
+    pub scan_interval: i64,
+    pub config: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub status: InstanceStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errs(input: Value) -> FieldErrors {
+        validate_instance(&input, None, &["Home NAS".to_string()]).unwrap_err()
+    }
+
+    #[test]
+    fn valid_docker_instance_gets_defaults() {
+        let spec =
+            validate_instance(&json!({"type": "docker", "name": "  Edge  "}), None, &[]).unwrap();
+        assert_eq!(spec.name, "Edge");
+        assert_eq!(spec.scan_interval, 300);
+        assert!(spec.enabled && spec.auto_detect);
+        assert_eq!(spec.config["host"], json!(DEFAULT_DOCKER_HOST));
+        assert_eq!(spec.config["timeout"], json!(30));
+        assert_eq!(spec.config["tls_verify"], json!(true));
+    }
+
+    #[test]
+    fn every_rule_reports_its_field() {
+        let e = errs(
+            json!({"type": "docker", "name": "home nas", "scan_interval": 10, "config": {"host": "ftp://x", "timeout": 500}}),
+        );
+        assert!(e["name"][0].contains("already named"), "{e:?}");
+        assert!(e["scan_interval"][0].contains("between 60 and 86400"));
+        assert!(e["config.host"][0].contains("not a Docker address"));
+        assert!(e["config.timeout"][0].contains("between 5 and 120"));
+
+        let e = errs(json!({"type": "portainer", "config": {"url": "portainer.lan"}}));
+        assert!(e["config.url"][0].contains("http:// or https://"));
+        assert_eq!(e["config.api_key"], vec!["is required"]);
+
+        let e = errs(json!({"type": "komodo", "config": {"url": "https://k.lan", "api_key": "k"}}));
+        assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.api_secret"]);
+
+        let e = errs(json!({"type": "lxc"}));
+        assert!(e["type"][0].contains("one of"));
+        let e = errs(json!({"name": "x"}));
+        assert!(e["type"][0].contains("required"));
+        let e = errs(json!({"type": "docker", "name": "x".repeat(101)}));
+        assert!(e["name"][0].contains("at most 100"));
+        let e = errs(json!({"type": "docker", "scan_interval": "abc", "enabled": "maybe"}));
+        assert!(e.contains_key("scan_interval") && e.contains_key("enabled"));
+        let e = errs(json!({"type": "docker", "config": {"bogus": 1}}));
+        assert!(e["config.bogus"][0].contains("not a Docker setting"));
+        let e = errs(json!({"type": "docker", "config": {"tls_cert": "/c.pem"}}));
+        assert!(e.contains_key("config.tls_key"));
+        let e = errs(json!([1, 2]));
+        assert!(e.contains_key("_body"));
+    }
+
+    #[test]
+    fn update_keeps_type_and_secrets() {
+        let existing = ExistingInstance {
+            id: 1,
+            name: "P".into(),
+            instance_type: InstanceType::Portainer,
+            enabled: true,
+            auto_detect: true,
+            scan_interval: 300,
+            config: json!({"url": "https://p.lan", "api_key": "secret-1", "verify_ssl": true, "timeout": 30, "public_host": ""})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        let spec = validate_instance(
+            &json!({"scan_interval": 600, "config": {"api_key": ""}}),
+            Some(&existing),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(spec.config["api_key"], json!("secret-1"));
+        assert_eq!(spec.scan_interval, 600);
+        let spec = validate_instance(
+            &json!({"config": {"api_key": "secret-2"}}),
+            Some(&existing),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(spec.config["api_key"], json!("secret-2"));
+        let e = validate_instance(&json!({"type": "docker"}), Some(&existing), &[]).unwrap_err();
+        assert!(e["type"][0].contains("cannot be changed"));
+        let e = validate_instance(&json!({"name": " "}), Some(&existing), &[]).unwrap_err();
+        assert_eq!(e["name"], vec!["is required"]);
+    }
+
+    #[test]
+    fn names_are_generated_from_the_address() {
+        let cfg = |k: &str, v: &str| json!({ k: v }).as_object().unwrap().clone();
+        assert_eq!(
+            generate_name(
+                InstanceType::Docker,
+                &cfg("host", "tcp://nas.lan:2375"),
+                &[]
+            ),
+            "Docker @ nas.lan"
+        );
+        assert_eq!(
+            generate_name(
+                InstanceType::Portainer,
+                &cfg("url", "https://10.0.0.5:9443/"),
+                &[]
+            ),
+            "Portainer @ 10.0.0.5"
+        );
+        let taken = vec!["docker".to_string(), "Docker 2".to_string()];
+        assert_eq!(
+            generate_name(
+                InstanceType::Docker,
+                &cfg("host", DEFAULT_DOCKER_HOST),
+                &taken
+            ),
+            "Docker 3"
+        );
+        let taken = vec!["Docker @ nas.lan".to_string()];
+        assert_eq!(
+            generate_name(
+                InstanceType::Docker,
+                &cfg("host", "tcp://nas.lan:2375"),
+                &taken
+            ),
+            "Docker"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let cfg = json!({"url": "https://k", "api_key": "k1", "api_secret": ""})
+            .as_object()
+            .unwrap()
+            .clone();
+        let r = redact_config(InstanceType::Komodo, &cfg);
+        assert_eq!(
+            Value::Object(r),
+            json!({"url": "https://k", "api_key_set": true, "api_secret_set": false})
+        );
+    }
+
+    #[test]
+    fn urls() {
+        assert!(validate_http_url("https://portainer.lan:9443").is_ok());
+        assert!(validate_http_url("http://[::1]:9000/base").is_ok());
+        assert!(validate_http_url("https://").is_err());
+        assert!(validate_http_url("https://u:p@h").is_err());
+        assert!(validate_http_url("https://h:99999").is_err());
+        assert_eq!(
+            address_host("tcp://nas.lan:2375").as_deref(),
+            Some("nas.lan")
+        );
+        assert_eq!(address_host("unix:///var/run/docker.sock"), None);
+        assert_eq!(
+            address_host("https://[fe80::1]:9443/x").as_deref(),
+            Some("fe80::1")
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! Portall's user interface: the page shell, routes, pages, server functions and the types
+//! and validation shared by the browser and the server.
+
+pub mod api;
+pub mod components;
+pub mod instances;
+pub mod model;
+pub mod pages;
+pub mod validation;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document the server renders around the app on the first load.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="stylesheet" href="/portall.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: navigation and the client-side routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Runs only in the browser, once hydration has happened: a hook for end-to-end tests.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title text="Portall" />
+        <Router>
+            <components::nav::TopNav />
+            <main class="container">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::ports::PortsPage />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

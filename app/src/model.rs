@@ -1,0 +1,91 @@
+//! Data types exchanged between the server and the browser.
+
+use serde::{Deserialize, Serialize};
+
+/// One row of the Ports page, with the legacy Portall field names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortEntry {
+    pub id: i64,
+    pub ip_address: String,
+    pub nickname: Option<String>,
+    pub port_number: i64,
+    pub port_protocol: String,
+    pub description: String,
+    pub order: i64,
+    /// `manual`, `docker`, `portainer` or `komodo`.
+    pub source: String,
+    pub is_immutable: bool,
+}
+
+/// What the System card on the Settings page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemHealth {
+    /// `ok`, or the reason the database is unusable.
+    pub database: String,
+    /// The newest applied schema migration.
+    pub schema_version: i64,
+    pub port_count: i64,
+    pub instance_count: i64,
+    /// Portall's own version.
+    pub version: String,
+    /// RFC 3339 time of this check (UTC, milliseconds).
+    pub checked_at: String,
+}
+
+/// Ports grouped by host address, hosts and ports sorted, as the Ports page shows them.
+pub fn group_by_host(mut ports: Vec<PortEntry>) -> Vec<(String, Vec<PortEntry>)> {
+    ports.sort_by(|a, b| {
+        a.ip_address
+            .cmp(&b.ip_address)
+            .then(a.port_number.cmp(&b.port_number))
+            .then(a.port_protocol.cmp(&b.port_protocol))
+    });
+    let mut groups: Vec<(String, Vec<PortEntry>)> = Vec::new();
+    for port in ports {
+        match groups.last_mut() {
+            Some((host, list)) if *host == port.ip_address => list.push(port),
+            _ => groups.push((port.ip_address.clone(), vec![port])),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64, ip: &str, port: i64, proto: &str) -> PortEntry {
+        PortEntry {
+            id,
+            ip_address: ip.into(),
+            nickname: None,
+            port_number: port,
+            port_protocol: proto.into(),
+            description: format!("svc {id}"),
+            order: 0,
+            source: "manual".into(),
+            is_immutable: false,
+        }
+    }
+
+    #[test]
+    fn groups_hosts_and_sorts_ports() {
+        let groups = group_by_host(vec![
+            entry(1, "10.0.0.2", 8080, "TCP"),
+            entry(2, "10.0.0.1", 443, "TCP"),
+            entry(3, "10.0.0.2", 22, "TCP"),
+            entry(4, "10.0.0.2", 22, "UDP"),
+        ]);
+        let shape: Vec<(String, Vec<i64>)> = groups
+            .into_iter()
+            .map(|(h, l)| (h, l.into_iter().map(|p| p.id).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("10.0.0.1".to_string(), vec![2]),
+                ("10.0.0.2".to_string(), vec![3, 4, 1]),
+            ]
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per routed page.
+
+pub mod not_found;
+pub mod ports;
+pub mod settings;

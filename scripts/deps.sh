@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what Portall's build (`build`) or its tests (`test`) need and is missing. Idempotent: every
+# step checks first. Pinned versions: see ../shared/BUILD.md (Trunk + cargo; no tool downloads at build time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODE=${1:-build}
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130
+
+log() { printf '\033[1m[deps]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+APT_UPDATED=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt: installing ${missing[*]}"
+  if [ $APT_UPDATED = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Build tools: a C compiler for -sys crates, Node.js/npm for wasm-opt (npm binaryen) and Playwright.
+command -v cc >/dev/null 2>&1 || apt_install build-essential
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+apt_install pkg-config
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "rustup: adding wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  log "cargo: installing trunk $TRUNK_VERSION (about 12 minutes on 2 cores)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --force
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  log "cargo: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 10 minutes on 2 cores)"
+  # Not --locked: its lock file names a webpki-roots release the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# npm: wasm-opt (binaryen 132; Debian's 108 breaks the wasm) and Playwright, without browser downloads.
+if ! cmp -s end2end/package-lock.json end2end/node_modules/.portall-installed-lock 2>/dev/null; then
+  log "npm: installing end2end/ dependencies"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp end2end/package-lock.json end2end/node_modules/.portall-installed-lock
+fi
+
+if [ "$MODE" = test ]; then
+  apt_install docker.io busybox-static chromium ca-certificates iproute2
+  scripts/ensure-dockerd.sh
+fi
+log "ready ($MODE)"

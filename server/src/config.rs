@@ -1,0 +1,274 @@
+//! Configuration from CLI flags and environment variables (compatible with the Python Portall's).
+
+use crate::error::StartupError;
+use clap::Parser;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "portall",
+    version,
+    about = "Which ports are in use on which hosts."
+)]
+pub struct Args {
+    /// SQLite database: sqlite://relative/path.db, sqlite:///abs/path.db or SQLAlchemy's sqlite:////abs/path.db
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/portall.db")]
+    pub database_url: String,
+    /// TCP port to listen on.
+    #[arg(long, env = "PORT", default_value = "8080")]
+    pub port: String,
+    /// Address to listen on (0.0.0.0 for every interface).
+    #[arg(long = "bind", env = "PORTALL_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Address recorded for ports the local engine publishes on all interfaces.
+    #[arg(long, env = "HOST_IP")]
+    pub host_ip: Option<String>,
+    /// Overrides the host of the instance named "Default Docker".
+    #[arg(long, env = "DOCKER_HOST")]
+    pub docker_host: Option<String>,
+    /// Folder holding the built browser assets (pkg/, CSS).
+    #[arg(long, env = "PORTALL_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Safe mode: serve everything but start no automatic scan.
+    #[arg(long, env = "PORTALL_NO_SCAN", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    pub no_scan: bool,
+    /// How many scans may run at once across all instances.
+    #[arg(long, env = "PORTALL_SCAN_CONCURRENCY", default_value = "8")]
+    pub scan_concurrency: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_path: PathBuf,
+    pub addr: SocketAddr,
+    pub host_ip: Option<String>,
+    pub docker_host: Option<String>,
+    pub site_root: PathBuf,
+    pub no_scan: bool,
+    pub scan_concurrency: usize,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> StartupError {
+    StartupError::Config {
+        name,
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    pub fn from_args(args: Args) -> Result<Self, StartupError> {
+        let database_path = parse_database_url(&args.database_url)
+            .map_err(|r| invalid("DATABASE_URL (--database-url)", r))?;
+        prepare_database_folder(&database_path)
+            .map_err(|r| invalid("DATABASE_URL (--database-url)", r))?;
+        let port = parse_port(&args.port).map_err(|r| invalid("PORT (--port)", r))?;
+        let bind: IpAddr = args.bind.trim().parse().map_err(|_| {
+            invalid(
+                "PORTALL_BIND (--bind)",
+                format!(
+                    "'{}' is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)",
+                    args.bind
+                ),
+            )
+        })?;
+        let host_ip = match args.host_ip.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(h) => {
+                app::validation::validate_host(h).map_err(|r| invalid("HOST_IP (--host-ip)", r))?;
+                Some(h.to_string())
+            }
+        };
+        let docker_host = match args.docker_host.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(h) => {
+                app::validation::validate_docker_host(h)
+                    .map_err(|r| invalid("DOCKER_HOST (--docker-host)", r))?;
+                Some(h.to_string())
+            }
+        };
+        let scan_concurrency = args
+            .scan_concurrency
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "PORTALL_SCAN_CONCURRENCY (--scan-concurrency)",
+                    format!("'{}' is not a number from 1 to 256", args.scan_concurrency),
+                )
+            })?;
+        Ok(Config {
+            database_path,
+            addr: SocketAddr::new(bind, port),
+            host_ip,
+            docker_host,
+            site_root: PathBuf::from(args.site_root),
+            no_scan: args.no_scan,
+            scan_concurrency,
+        })
+    }
+}
+
+fn parse_port(value: &str) -> Result<u16, String> {
+    match value.trim().parse::<u32>() {
+        Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
+        Ok(p) => Err(format!("{p} is outside 1–65535")),
+        Err(_) => Err(format!("'{value}' is not a port number (1–65535)")),
+    }
+}
+
+/// The file path of a `sqlite:` URL. Accepts sqlx's forms (`sqlite://rel.db`, `sqlite:///abs.db`),
+/// SQLAlchemy's absolute form (`sqlite:////abs.db`) and `sqlite:rel.db`; a `?query` is ignored.
+pub fn parse_database_url(url: &str) -> Result<PathBuf, String> {
+    let url = url.trim();
+    let rest = url.strip_prefix("sqlite:").ok_or_else(|| {
+        format!("'{url}' is not a SQLite URL (expected e.g. sqlite://data/portall.db)")
+    })?;
+    let rest = rest.split('?').next().unwrap_or_default();
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    // What remains after the authority slashes: `//abs` is SQLAlchemy's four-slash absolute form.
+    let path = if rest.starts_with("//") {
+        &rest[1..]
+    } else {
+        rest
+    };
+    if path.is_empty() || path == "/" {
+        return Err(format!("'{url}' names no database file"));
+    }
+    if path == ":memory:" {
+        return Err("an in-memory database would lose every port on restart; name a file".into());
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Creates the database's folder if missing and checks that a file can be written there.
+fn prepare_database_folder(path: &Path) -> Result<(), String> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("cannot create folder '{}': {e}", folder.display()))?;
+    if path.is_dir() {
+        return Err(format!(
+            "'{}' is a folder, not a database file",
+            path.display()
+        ));
+    }
+    let probe = folder.join(format!(".portall-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("folder '{}' is not writable: {e}", folder.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> Args {
+        let mut v = vec!["portall"];
+        v.extend_from_slice(extra);
+        Args::try_parse_from(v).expect("args parse")
+    }
+
+    fn error_of(extra: &[&str]) -> String {
+        Config::from_args(args(extra)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn database_url_forms() {
+        let cases = [
+            ("sqlite://data/portall.db", "data/portall.db"),
+            (
+                "sqlite:///var/lib/portall/portall.db",
+                "/var/lib/portall/portall.db",
+            ),
+            (
+                "sqlite:////app/instance/portall.db",
+                "/app/instance/portall.db",
+            ),
+            ("sqlite:portall.db", "portall.db"),
+            ("sqlite://data/portall.db?mode=rwc", "data/portall.db"),
+        ];
+        for (url, path) in cases {
+            assert_eq!(parse_database_url(url), Ok(PathBuf::from(path)), "{url}");
+        }
+        for bad in [
+            "postgres://x/y",
+            "sqlite://",
+            "sqlite:///",
+            "sqlite::memory:",
+            "data.db",
+        ] {
+            assert!(parse_database_url(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn defaults_and_good_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/p.db", dir.path().display());
+        let c = Config::from_args(args(&["--database-url", &url])).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.database_path, dir.path().join("sub/p.db"));
+        assert!(dir.path().join("sub").is_dir(), "folder created");
+        assert_eq!(c.scan_concurrency, 8);
+        assert!(!c.no_scan);
+
+        let c = Config::from_args(args(&[
+            "--database-url",
+            &url,
+            "--port",
+            "9000",
+            "--bind",
+            "0.0.0.0",
+            "--host-ip",
+            "192.168.1.20",
+            "--docker-host",
+            "tcp://127.0.0.1:2375",
+            "--no-scan",
+        ]))
+        .unwrap();
+        assert_eq!(c.addr, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(c.host_ip.as_deref(), Some("192.168.1.20"));
+        assert_eq!(c.docker_host.as_deref(), Some("tcp://127.0.0.1:2375"));
+        assert!(c.no_scan);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/p.db", dir.path().display());
+        let e = error_of(&["--database-url", &url, "--port", "0"]);
+        assert!(
+            e.starts_with("invalid PORT (--port)") && e.contains("outside"),
+            "{e}"
+        );
+        let e = error_of(&["--database-url", &url, "--port", "http"]);
+        assert!(e.contains("PORT") && e.contains("'http'"), "{e}");
+        let e = error_of(&["--database-url", &url, "--bind", "localhost:80"]);
+        assert!(e.starts_with("invalid PORTALL_BIND"), "{e}");
+        let e = error_of(&["--database-url", &url, "--docker-host", "ftp://x"]);
+        assert!(e.starts_with("invalid DOCKER_HOST"), "{e}");
+        let e = error_of(&["--database-url", &url, "--scan-concurrency", "0"]);
+        assert!(e.starts_with("invalid PORTALL_SCAN_CONCURRENCY"), "{e}");
+        let e = error_of(&["--database-url", "mysql://x"]);
+        assert!(e.starts_with("invalid DATABASE_URL"), "{e}");
+
+        // A folder that cannot be created: its parent is a regular file.
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let e = error_of(&[
+            "--database-url",
+            &format!("sqlite://{}/sub/p.db", file.display()),
+        ]);
+        assert!(
+            e.starts_with("invalid DATABASE_URL") && e.contains("cannot create folder"),
+            "{e}"
+        );
+    }
+}

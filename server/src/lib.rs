@@ -1,0 +1,28 @@
+//! Portall's server: configuration, storage, the web app and its REST API.
+
+pub mod backend;
+pub mod config;
+pub mod error;
+pub mod shutdown;
+pub mod storage;
+pub mod telemetry;
+pub mod web;
+
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Opens the database, then serves the app until SIGINT/SIGTERM, then stops everything.
+pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
+    let pool = storage::open(&config.database_path).await?;
+    let shutdown = CancellationToken::new();
+    shutdown::listen_for_signals(shutdown.clone());
+
+    let backend: app::api::SharedBackend = Arc::new(backend::ServerBackend::new(pool.clone()));
+    let state = web::AppState::new(&config, pool.clone(), backend);
+    let result = web::serve(&config, state, shutdown.clone()).await;
+
+    shutdown.cancel();
+    pool.close().await;
+    tracing::info!("stopped");
+    result
+}

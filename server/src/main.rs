@@ -1,0 +1,25 @@
+//! The `portall` binary: parse the configuration, then serve until a shutdown signal.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = server::config::Args::parse();
+    let config = match server::config::Config::from_args(args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("portall: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    server::telemetry::init();
+    match server::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("portall: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The HTTP server: Leptos pages and server functions, static assets, health and REST routes.
+
+pub mod health;
+
+use crate::config::Config;
+use crate::error::StartupError;
+use app::api::SharedBackend;
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+/// Everything a request handler may need.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub backend: SharedBackend,
+}
+
+impl AppState {
+    pub fn new(config: &Config, pool: SqlitePool, backend: SharedBackend) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("portall")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.addr)
+            .build();
+        Self {
+            leptos_options,
+            pool,
+            backend,
+        }
+    }
+}
+
+/// The complete router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let backend = state.backend.clone();
+    let context = move || provide_context(backend.clone());
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` is cancelled, then lets in-flight requests finish (bounded).
+pub async fn serve(
+    config: &Config,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> Result<(), StartupError> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartupError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(StartupError::Serve)?;
+    tracing::info!("listening on http://{addr}");
+    let server = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let deadline = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(StartupError::Serve),
+        _ = deadline => {
+            tracing::warn!("requests still open after {SHUTDOWN_GRACE:?}; closing them");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Test harness shared by the integration tests.
+
+pub mod docker;
+pub mod portall;
