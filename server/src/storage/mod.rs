@@ -1,5 +1,6 @@
 //! SQLite storage: opening the database, schema migrations, and the queries each table owner needs.
 
+pub mod legacy;
 pub mod ports;
 
 use crate::error::StartupError;
@@ -30,6 +31,12 @@ pub async fn open(path: &Path) -> Result<SqlitePool, StartupError> {
         path: path.display().to_string(),
         reason,
     };
+    if let Err(e) = legacy::upgrade_if_legacy(path).await {
+        return Err(StartupError::Upgrade {
+            reason: e.reason,
+            backup: e.backup,
+        });
+    }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))

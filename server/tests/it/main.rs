@@ -1,6 +1,7 @@
 //! Integration tests: the real `portall` binary, a real SQLite file and a real Docker engine.
 
 mod docker_harness;
+mod legacy_upgrade;
 mod shell;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]

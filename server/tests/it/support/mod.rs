@@ -1,4 +1,5 @@
 //! Test harness shared by the integration tests.
 
 pub mod docker;
+pub mod legacy;
 pub mod portall;
