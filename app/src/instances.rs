@@ -167,7 +167,6 @@ pub fn type_schemas() -> Vec<TypeSchema> {
                     .help("For https:// or TLS on tcp://: the CA that signed the engine's certificate."),
                 field("tls_cert", "TLS Client Certificate (path)", FieldKind::Text).placeholder("/certs/cert.pem"),
                 field("tls_key", "TLS Client Key (path)", FieldKind::Text).placeholder("/certs/key.pem"),
-                field("tls_verify", "Verify TLS Certificates", FieldKind::Checkbox).default(Value::Bool(true)),
                 public_host_field("the tcp:// host, else HOST_IP, else 127.0.0.1"),
             ],
         },
@@ -682,7 +681,6 @@ mod tests {
         assert!(spec.enabled && spec.auto_detect);
         assert_eq!(spec.config["host"], json!(DEFAULT_DOCKER_HOST));
         assert_eq!(spec.config["timeout"], json!(30));
-        assert_eq!(spec.config["tls_verify"], json!(true));
     }
 
     #[test]
@@ -713,7 +711,9 @@ mod tests {
         let e = errs(json!({"type": "docker", "config": {"bogus": 1}}));
         assert!(e["config.bogus"][0].contains("not a Docker setting"));
         let e = errs(json!({"type": "docker", "config": {"tls_cert": "/c.pem"}}));
-        assert!(e.contains_key("config.tls_key"));
+        assert!(e.contains_key("config.tls_key") && e.contains_key("config.tls_ca"));
+        let e = errs(json!({"type": "docker", "config": {"host": "https://h:2376"}}));
+        assert_eq!(e.len(), 3, "{e:?}");
         let e = errs(json!([1, 2]));
         assert!(e.contains_key("_body"));
     }

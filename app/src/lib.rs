@@ -6,6 +6,7 @@ pub mod components;
 pub mod instances;
 pub mod model;
 pub mod pages;
+pub mod ports;
 pub mod validation;
 
 use leptos::prelude::*;

@@ -15,6 +15,28 @@ pub struct PortEntry {
     /// `manual`, `docker`, `portainer` or `komodo`.
     pub source: String,
     pub is_immutable: bool,
+    /// The instances that reported this entry (empty for manual ones).
+    #[serde(default)]
+    pub discovered_by: Vec<Discovery>,
+}
+
+impl PortEntry {
+    /// Discovered, but no instance reports it any more.
+    pub fn is_stale(&self) -> bool {
+        !self.discovered_by.is_empty() && self.discovered_by.iter().all(|d| !d.seen)
+    }
+}
+
+/// One instance's report of a Ports-page entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovery {
+    pub instance_id: i64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub instance_type: String,
+    /// Reported by the instance's latest successful scan.
+    pub seen: bool,
+    pub last_seen_at: String,
 }
 
 /// What the System card on the Settings page shows.
@@ -65,6 +87,7 @@ mod tests {
             order: 0,
             source: "manual".into(),
             is_immutable: false,
+            discovered_by: vec![],
         }
     }
 

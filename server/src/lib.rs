@@ -3,6 +3,9 @@
 pub mod backend;
 pub mod config;
 pub mod error;
+pub mod instances;
+pub mod integrations;
+pub mod ports;
 pub mod shutdown;
 pub mod storage;
 pub mod telemetry;
@@ -17,8 +20,9 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
     let shutdown = CancellationToken::new();
     shutdown::listen_for_signals(shutdown.clone());
 
+    let instances = instances::InstanceManager::new(pool.clone(), config.docker_host.clone());
     let backend: app::api::SharedBackend = Arc::new(backend::ServerBackend::new(pool.clone()));
-    let state = web::AppState::new(&config, pool.clone(), backend);
+    let state = web::AppState::new(&config, pool.clone(), instances, backend);
     let result = web::serve(&config, state, shutdown.clone()).await;
 
     shutdown.cancel();

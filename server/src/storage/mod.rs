@@ -1,5 +1,7 @@
 //! SQLite storage: opening the database, schema migrations, and the queries each table owner needs.
 
+pub mod error;
+pub mod instances;
 pub mod legacy;
 pub mod ports;
 

@@ -1,9 +1,14 @@
 //! The HTTP server: Leptos pages and server functions, static assets, health and REST routes.
 
+pub mod api;
+pub mod csrf;
+pub mod error;
+pub mod extract;
 pub mod health;
 
 use crate::config::Config;
 use crate::error::StartupError;
+use crate::instances::InstanceManager;
 use app::api::SharedBackend;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -22,11 +27,17 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
+    pub instances: InstanceManager,
     pub backend: SharedBackend,
 }
 
 impl AppState {
-    pub fn new(config: &Config, pool: SqlitePool, backend: SharedBackend) -> Self {
+    pub fn new(
+        config: &Config,
+        pool: SqlitePool,
+        instances: InstanceManager,
+        backend: SharedBackend,
+    ) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("portall")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -36,6 +47,7 @@ impl AppState {
         Self {
             leptos_options,
             pool,
+            instances,
             backend,
         }
     }
@@ -49,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })
@@ -56,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, app::shell))
+        .layer(axum::middleware::from_fn(csrf::same_origin_only))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

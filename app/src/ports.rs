@@ -1,0 +1,198 @@
+//! Validation of Ports-page entries (manual ones in full; discovered ones: description only).
+
+use crate::model::PortEntry;
+use crate::validation::{push_error, validate_host, FieldErrors};
+use serde_json::Value;
+
+pub const DESCRIPTION_MAX: usize = 100;
+pub const NICKNAME_MAX: usize = 50;
+
+/// A validated entry, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortSpec {
+    pub ip_address: String,
+    pub nickname: Option<String>,
+    pub port_number: i64,
+    pub port_protocol: String,
+    pub description: String,
+}
+
+fn text(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    match obj.get(key) {
+        None => None,
+        Some(Value::Null) => Some(String::new()),
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(Value::Number(n)) if key == "port_number" => Some(n.to_string()),
+        Some(_) => {
+            push_error(errors, key, "must be text");
+            None
+        }
+    }
+}
+
+/// Validates a new entry (`existing` = None) or an edit. Omitted fields keep their stored value.
+/// A discovered (immutable) entry accepts a new description and nickname only.
+pub fn validate_port(input: &Value, existing: Option<&PortEntry>) -> Result<PortSpec, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = input.as_object() else {
+        push_error(&mut errors, "_body", "must be a JSON object");
+        return Err(errors);
+    };
+    let ip_address = text(obj, "ip_address", &mut errors)
+        .or_else(|| existing.map(|e| e.ip_address.clone()))
+        .unwrap_or_default();
+    let nickname = text(obj, "nickname", &mut errors)
+        .map(|n| (!n.is_empty()).then_some(n))
+        .unwrap_or_else(|| existing.and_then(|e| e.nickname.clone()));
+    let port_raw = text(obj, "port_number", &mut errors);
+    let port_number = match (&port_raw, existing) {
+        (None, Some(e)) => e.port_number,
+        (None, None) => {
+            push_error(&mut errors, "port_number", "is required");
+            0
+        }
+        (Some(raw), _) => match raw.parse::<i64>() {
+            Ok(n) if (1..=65535).contains(&n) => n,
+            _ => {
+                push_error(
+                    &mut errors,
+                    "port_number",
+                    "must be a whole number from 1 to 65535",
+                );
+                0
+            }
+        },
+    };
+    let port_protocol = match text(obj, "port_protocol", &mut errors) {
+        None => existing
+            .map(|e| e.port_protocol.clone())
+            .unwrap_or_else(|| "TCP".into()),
+        Some(p) => {
+            let p = p.to_ascii_uppercase();
+            if p != "TCP" && p != "UDP" {
+                push_error(&mut errors, "port_protocol", "must be TCP or UDP");
+            }
+            p
+        }
+    };
+    let description = text(obj, "description", &mut errors)
+        .or_else(|| existing.map(|e| e.description.clone()))
+        .unwrap_or_default();
+
+    if ip_address.is_empty() {
+        push_error(&mut errors, "ip_address", "is required");
+    } else if let Err(m) = validate_host(&ip_address) {
+        push_error(&mut errors, "ip_address", m);
+    }
+    if description.is_empty() {
+        push_error(&mut errors, "description", "is required");
+    } else if description.chars().count() > DESCRIPTION_MAX {
+        push_error(
+            &mut errors,
+            "description",
+            format!("must be at most {DESCRIPTION_MAX} characters"),
+        );
+    }
+    if nickname
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NICKNAME_MAX)
+    {
+        push_error(
+            &mut errors,
+            "nickname",
+            format!("must be at most {NICKNAME_MAX} characters"),
+        );
+    }
+    if let Some(e) = existing.filter(|e| e.is_immutable) {
+        let managed = format!(
+            "is managed by the {} integration and cannot be changed",
+            e.source
+        );
+        if ip_address != e.ip_address {
+            push_error(&mut errors, "ip_address", managed.clone());
+        }
+        if port_number != e.port_number {
+            push_error(&mut errors, "port_number", managed.clone());
+        }
+        if port_protocol != e.port_protocol {
+            push_error(&mut errors, "port_protocol", managed);
+        }
+    }
+    if errors.is_empty() {
+        Ok(PortSpec {
+            ip_address,
+            nickname,
+            port_number,
+            port_protocol,
+            description,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn manual_entries() {
+        let spec = validate_port(
+            &json!({"ip_address": " 192.168.1.5 ", "port_number": "8080", "port_protocol": "udp", "description": "Web"}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (spec.port_number, spec.port_protocol.as_str()),
+            (8080, "UDP")
+        );
+        assert_eq!(spec.ip_address, "192.168.1.5");
+        let e = validate_port(
+            &json!({"ip_address": "", "port_number": 70000, "port_protocol": "SCTP"}),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.keys().collect::<Vec<_>>(),
+            vec!["description", "ip_address", "port_number", "port_protocol"]
+        );
+        let e = validate_port(
+            &json!({"ip_address": "h", "port_number": 0, "description": "x"}),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains_key("port_number"));
+        let e = validate_port(
+            &json!({"ip_address": "h", "port_number": 1, "description": "d".repeat(101)}),
+            None,
+        )
+        .unwrap_err();
+        assert!(e["description"][0].contains("at most 100"));
+    }
+
+    #[test]
+    fn discovered_entries_take_a_description_only() {
+        let existing = PortEntry {
+            id: 1,
+            ip_address: "10.0.0.2".into(),
+            nickname: None,
+            port_number: 8096,
+            port_protocol: "TCP".into(),
+            description: "jellyfin (8096/tcp)".into(),
+            order: 0,
+            source: "docker".into(),
+            is_immutable: true,
+            discovered_by: vec![],
+        };
+        let spec = validate_port(&json!({"description": "Media server"}), Some(&existing)).unwrap();
+        assert_eq!(spec.description, "Media server");
+        assert_eq!(spec.port_number, 8096);
+        let e = validate_port(&json!({"port_number": 9000}), Some(&existing)).unwrap_err();
+        assert!(e["port_number"][0].contains("managed by the docker integration"));
+    }
+}

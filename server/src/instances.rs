@@ -1,0 +1,274 @@
+//! The instance manager: CRUD with the shared validation, name generation, the effective configuration
+//! each client gets, connection tests, and change events for the scan manager.
+
+use crate::error::ServiceError;
+use crate::integrations::{self, IntegrationError, TestReport};
+use crate::storage::error::StoreError;
+use crate::storage::instances::{self as store, InstanceRow};
+use app::instances::{
+    generate_name, redact_config, validate_instance, ExistingInstance, InstanceState,
+    InstanceStatus, InstanceType, InstanceView,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sqlx::SqlitePool;
+use tokio::sync::broadcast;
+
+/// The instance whose Docker host `DOCKER_HOST` overrides, as the legacy variable did.
+pub const DEFAULT_DOCKER_NAME: &str = "Default Docker";
+
+/// What changed, for whoever runs scans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InstanceChange {
+    Saved(i64),
+    Deleted(i64),
+}
+
+/// The answer of a connection test.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TestOutcome {
+    pub ok: bool,
+    pub message: String,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+impl From<Result<TestReport, IntegrationError>> for TestOutcome {
+    fn from(r: Result<TestReport, IntegrationError>) -> Self {
+        match r {
+            Ok(report) => TestOutcome {
+                ok: true,
+                message: report.message,
+                details: report.details,
+            },
+            Err(e) => TestOutcome {
+                ok: false,
+                message: e.to_string(),
+                details: Value::Null,
+            },
+        }
+    }
+}
+
+/// What a deletion removed.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DeleteSummary {
+    pub id: i64,
+    pub name: String,
+    pub ports_removed: u64,
+}
+
+#[derive(Clone)]
+pub struct InstanceManager {
+    pool: SqlitePool,
+    docker_host_override: Option<String>,
+    changes: broadcast::Sender<InstanceChange>,
+}
+
+fn not_found(id: i64) -> impl FnOnce(StoreError) -> ServiceError {
+    move |e| match e {
+        StoreError::NotFound => ServiceError::NotFound(format!("integration {id}")),
+        other => other.into(),
+    }
+}
+
+/// A name conflict found by the database (a concurrent save) is a field error like any other.
+fn name_conflict(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Conflict(m) => ServiceError::field("name", m),
+        other => other.into(),
+    }
+}
+
+impl InstanceManager {
+    pub fn new(pool: SqlitePool, docker_host_override: Option<String>) -> Self {
+        let (changes, _) = broadcast::channel(64);
+        Self {
+            pool,
+            docker_host_override,
+            changes,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<InstanceChange> {
+        self.changes.subscribe()
+    }
+
+    fn notify(&self, change: InstanceChange) {
+        // Nobody listening (safe mode, tests) is fine.
+        let _ = self.changes.send(change);
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The configuration a client uses: the stored one, with `DOCKER_HOST` applied to "Default Docker".
+    pub fn effective_config(&self, row: &InstanceRow) -> Map<String, Value> {
+        let mut config = row.config.clone();
+        if let Some(host) = &self.docker_host_override {
+            if row.instance_type == InstanceType::Docker && row.name == DEFAULT_DOCKER_NAME {
+                config.insert("host".into(), Value::String(host.clone()));
+            }
+        }
+        config
+    }
+
+    pub fn view(row: &InstanceRow) -> InstanceView {
+        let state = if !row.enabled {
+            InstanceState::Disabled
+        } else if row.last_scan_at.is_none() {
+            InstanceState::Never
+        } else if row.last_error.is_some() {
+            InstanceState::Error
+        } else {
+            InstanceState::Ok
+        };
+        InstanceView {
+            id: row.id,
+            name: row.name.clone(),
+            instance_type: row.instance_type,
+            enabled: row.enabled,
+            auto_detect: row.auto_detect,
+            scan_interval: row.scan_interval,
+            config: redact_config(row.instance_type, &row.config),
+            created_at: row.created_at.clone(),
+            updated_at: row.updated_at.clone(),
+            status: InstanceStatus {
+                state,
+                last_scan_at: row.last_scan_at.clone(),
+                last_success_at: row.last_success_at.clone(),
+                last_error: row.last_error.clone(),
+                last_duration_ms: row.last_duration_ms,
+                service_count: row.service_count,
+                port_count: row.port_count,
+            },
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<InstanceView>, ServiceError> {
+        Ok(store::list(&self.pool)
+            .await?
+            .iter()
+            .map(Self::view)
+            .collect())
+    }
+
+    pub async fn row(&self, id: i64) -> Result<InstanceRow, ServiceError> {
+        store::get(&self.pool, id).await.map_err(not_found(id))
+    }
+
+    pub async fn get(&self, id: i64) -> Result<InstanceView, ServiceError> {
+        Ok(Self::view(&self.row(id).await?))
+    }
+
+    async fn other_names(&self, except: Option<i64>) -> Result<Vec<String>, ServiceError> {
+        Ok(store::names(&self.pool)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| Some(*id) != except)
+            .map(|(_, n)| n)
+            .collect())
+    }
+
+    fn existing(row: &InstanceRow) -> ExistingInstance {
+        ExistingInstance {
+            id: row.id,
+            name: row.name.clone(),
+            instance_type: row.instance_type,
+            enabled: row.enabled,
+            auto_detect: row.auto_detect,
+            scan_interval: row.scan_interval,
+            config: row.config.clone(),
+        }
+    }
+
+    pub async fn create(&self, input: &Value) -> Result<InstanceView, ServiceError> {
+        let others = self.other_names(None).await?;
+        let mut spec = validate_instance(input, None, &others).map_err(ServiceError::Validation)?;
+        if spec.name.is_empty() {
+            spec.name = generate_name(spec.instance_type, &spec.config, &others);
+        }
+        let id = store::insert(&self.pool, &spec)
+            .await
+            .map_err(name_conflict)?;
+        tracing::info!(id, name = %spec.name, r#type = spec.instance_type.as_str(), "integration created");
+        self.notify(InstanceChange::Saved(id));
+        self.get(id).await
+    }
+
+    pub async fn update(&self, id: i64, input: &Value) -> Result<InstanceView, ServiceError> {
+        let row = self.row(id).await?;
+        let others = self.other_names(Some(id)).await?;
+        let spec = validate_instance(input, Some(&Self::existing(&row)), &others)
+            .map_err(ServiceError::Validation)?;
+        store::update(&self.pool, id, &spec)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::NotFound(format!("integration {id}")),
+                other => name_conflict(other),
+            })?;
+        tracing::info!(id, name = %spec.name, "integration updated");
+        self.notify(InstanceChange::Saved(id));
+        self.get(id).await
+    }
+
+    /// How many entries would go with the instance (for the confirmation prompt).
+    pub async fn deletion_impact(&self, id: i64) -> Result<i64, ServiceError> {
+        self.row(id).await?;
+        Ok(store::exclusive_port_count(&self.pool, id).await?)
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<DeleteSummary, ServiceError> {
+        let row = self.row(id).await?;
+        let ports_removed = store::delete(&self.pool, id).await.map_err(not_found(id))?;
+        tracing::info!(id, name = %row.name, ports_removed, "integration deleted");
+        self.notify(InstanceChange::Deleted(id));
+        Ok(DeleteSummary {
+            id,
+            name: row.name,
+            ports_removed,
+        })
+    }
+
+    /// Tests a saved instance's connection.
+    pub async fn test_saved(&self, id: i64) -> Result<TestOutcome, ServiceError> {
+        let row = self.row(id).await?;
+        Ok(test_config(row.instance_type, &self.effective_config(&row)).await)
+    }
+
+    /// Tests unsaved form values. With `id`, omitted secrets come from that stored instance.
+    /// Only the connection fields are validated; the name does not matter here.
+    pub async fn test_unsaved(&self, input: &Value) -> Result<TestOutcome, ServiceError> {
+        let existing = match input.get("id").and_then(Value::as_i64) {
+            Some(id) => Some(Self::existing(&self.row(id).await?)),
+            None => None,
+        };
+        let spec = match validate_instance(input, existing.as_ref(), &[]) {
+            Ok(spec) => spec,
+            Err(errors) => {
+                let relevant: app::validation::FieldErrors = errors
+                    .into_iter()
+                    .filter(|(k, _)| k.starts_with("config") || k == "type" || k == "_body")
+                    .collect();
+                if !relevant.is_empty() {
+                    return Err(ServiceError::Validation(relevant));
+                }
+                let mut input = input.clone();
+                if let Some(o) = input.as_object_mut() {
+                    o.retain(|k, _| k == "type" || k == "config");
+                }
+                validate_instance(&input, existing.as_ref(), &[])
+                    .map_err(ServiceError::Validation)?
+            }
+        };
+        Ok(test_config(spec.instance_type, &spec.config).await)
+    }
+}
+
+async fn test_config(t: InstanceType, config: &Map<String, Value>) -> TestOutcome {
+    match integrations::client_for(t, config) {
+        Ok(client) => client.test().await.into(),
+        Err(e) => Err(e).into(),
+    }
+}

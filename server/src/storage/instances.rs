@@ -1,0 +1,175 @@
+//! Queries on `docker_instance` and the counts and status shown with each instance.
+
+use super::error::StoreError;
+use app::instances::{InstanceSpec, InstanceType};
+use serde_json::{Map, Value};
+use sqlx::{Row, SqlitePool};
+
+/// One stored instance, secrets included (never sent to a client as is).
+#[derive(Clone, Debug)]
+pub struct InstanceRow {
+    pub id: i64,
+    pub name: String,
+    pub instance_type: InstanceType,
+    pub enabled: bool,
+    pub auto_detect: bool,
+    pub scan_interval: i64,
+    pub config: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_scan_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub service_count: i64,
+    pub port_count: i64,
+}
+
+const SELECT: &str = r#"
+SELECT i.id, i.name, i.type, i.enabled, i.auto_detect, i.scan_interval, i.config, i.created_at, i.updated_at,
+       i.last_scan_at, i.last_success_at, i.last_error, i.last_duration_ms,
+       (SELECT COUNT(*) FROM docker_service s WHERE s.instance_id = i.id) AS service_count,
+       (SELECT COUNT(*) FROM port_discovery d WHERE d.instance_id = i.id AND d.seen = 1) AS port_count
+FROM docker_instance i"#;
+
+fn from_row(row: &sqlx::sqlite::SqliteRow) -> InstanceRow {
+    let type_text: String = row.get("type");
+    let config: String = row.get("config");
+    InstanceRow {
+        id: row.get("id"),
+        name: row.get("name"),
+        // The CHECK constraint admits only the three types.
+        instance_type: InstanceType::parse(&type_text).unwrap_or(InstanceType::Docker),
+        enabled: row.get("enabled"),
+        auto_detect: row.get("auto_detect"),
+        scan_interval: row.get("scan_interval"),
+        config: serde_json::from_str(&config).unwrap_or_default(),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+        last_scan_at: row.get("last_scan_at"),
+        last_success_at: row.get("last_success_at"),
+        last_error: row.get("last_error"),
+        last_duration_ms: row.get("last_duration_ms"),
+        service_count: row.get("service_count"),
+        port_count: row.get("port_count"),
+    }
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<InstanceRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY i.id")))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> Result<InstanceRow, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE i.id = ?")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| from_row(&r))
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn find_by_name(
+    pool: &SqlitePool,
+    name: &str,
+) -> Result<Option<InstanceRow>, StoreError> {
+    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE i.name = ? COLLATE NOCASE"
+    )))
+    .bind(name)
+    .fetch_optional(pool)
+    .await?
+    .map(|r| from_row(&r)))
+}
+
+/// Every instance's (id, name), for uniqueness checks and name generation.
+pub async fn names(pool: &SqlitePool) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(
+        sqlx::query("SELECT id, name FROM docker_instance ORDER BY id")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect(),
+    )
+}
+
+fn name_taken(name: &str) -> impl FnOnce() -> String + '_ {
+    move || format!("another integration is already named '{name}'")
+}
+
+pub async fn insert(pool: &SqlitePool, spec: &InstanceSpec) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&spec.name)
+    .bind(spec.instance_type.as_str())
+    .bind(spec.enabled)
+    .bind(spec.auto_detect)
+    .bind(spec.scan_interval)
+    .bind(Value::Object(spec.config.clone()).to_string())
+    .fetch_one(pool)
+    .await
+    .map_err(|e| StoreError::from_unique(e, name_taken(&spec.name)))
+}
+
+pub async fn update(pool: &SqlitePool, id: i64, spec: &InstanceSpec) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE docker_instance SET name = ?, enabled = ?, auto_detect = ?, scan_interval = ?, config = ?,
+                updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+         WHERE id = ?",
+    )
+    .bind(&spec.name)
+    .bind(spec.enabled)
+    .bind(spec.auto_detect)
+    .bind(spec.scan_interval)
+    .bind(Value::Object(spec.config.clone()).to_string())
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(|e| StoreError::from_unique(e, name_taken(&spec.name)))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// How many Ports-page entries only this instance reports (they go with it).
+pub async fn exclusive_port_count(pool: &SqlitePool, id: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM port p JOIN port_discovery d ON d.port_id = p.id AND d.instance_id = ?
+         WHERE COALESCE(p.source, 'manual') <> 'manual'
+           AND NOT EXISTS (SELECT 1 FROM port_discovery o WHERE o.port_id = p.id AND o.instance_id <> ?)",
+    )
+    .bind(id)
+    .bind(id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Deletes the instance, its services and bindings (cascade), and the entries only it discovered.
+/// Manual entries and entries another instance also reports stay. Returns the removed entry count.
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM port p JOIN port_discovery d ON d.port_id = p.id AND d.instance_id = ?
+         WHERE COALESCE(p.source, 'manual') <> 'manual'
+           AND NOT EXISTS (SELECT 1 FROM port_discovery o WHERE o.port_id = p.id AND o.instance_id <> ?)",
+    )
+    .bind(id)
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let removed = super::ports::delete_many(&mut tx, &ids).await?;
+    let done = sqlx::query("DELETE FROM docker_instance WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(removed)
+}

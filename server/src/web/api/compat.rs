@@ -1,0 +1,164 @@
+//! The legacy Portall routes, kept working on top of the instances (seed step 8). Every answer carries
+//! `Deprecation: true` and a `Link` to its successor.
+
+use crate::error::ServiceError;
+use crate::instances::InstanceManager;
+use crate::web::AppState;
+use app::instances::{InstanceType, InstanceView, DEFAULT_DOCKER_HOST, SCAN_INTERVAL_DEFAULT};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Json, Router};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/docker/settings", get(get_settings).post(post_settings))
+}
+
+/// Marks a legacy answer as deprecated and names the route that replaces it.
+pub fn deprecated(successor: &str, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    let headers = response.headers_mut();
+    headers.insert("Deprecation", HeaderValue::from_static("true"));
+    if let Ok(link) = HeaderValue::from_str(&format!("<{successor}>; rel=\"successor-version\"")) {
+        headers.insert("Link", link);
+    }
+    response
+}
+
+fn default_name(t: InstanceType) -> String {
+    format!("Default {}", t.short_label())
+}
+
+fn default_instance(list: &[InstanceView], t: InstanceType) -> Option<&InstanceView> {
+    list.iter()
+        .find(|i| i.instance_type == t && i.name.eq_ignore_ascii_case(&default_name(t)))
+}
+
+/// The 16 legacy keys, derived from the default instances (secrets always empty).
+pub fn legacy_settings(list: &[InstanceView]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for t in InstanceType::ALL {
+        let p = t.as_str();
+        let inst = default_instance(list, t);
+        let flag = |b: bool| if b { "true" } else { "false" }.to_string();
+        let cfg = |k: &str, default: &str| {
+            inst.and_then(|i| i.config.get(k))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_else(|| default.to_string())
+        };
+        out.insert(
+            format!("{p}_enabled"),
+            flag(inst.is_some_and(|i| i.enabled)),
+        );
+        out.insert(
+            format!("{p}_auto_detect"),
+            flag(inst.is_some_and(|i| i.auto_detect)),
+        );
+        out.insert(
+            format!("{p}_scan_interval"),
+            inst.map_or(SCAN_INTERVAL_DEFAULT, |i| i.scan_interval)
+                .to_string(),
+        );
+        match t {
+            InstanceType::Docker => {
+                out.insert("docker_host".into(), cfg("host", DEFAULT_DOCKER_HOST));
+            }
+            InstanceType::Portainer => {
+                out.insert("portainer_url".into(), cfg("url", ""));
+                out.insert("portainer_api_key".into(), String::new());
+                out.insert("portainer_verify_ssl".into(), cfg("verify_ssl", "true"));
+            }
+            InstanceType::Komodo => {
+                out.insert("komodo_url".into(), cfg("url", ""));
+                out.insert("komodo_api_key".into(), String::new());
+                out.insert("komodo_api_secret".into(), String::new());
+            }
+        }
+    }
+    out
+}
+
+async fn get_settings(State(m): State<InstanceManager>) -> Response {
+    let result = m.list().await.map(|list| Json(legacy_settings(&list)));
+    deprecated("/docker/instances", result)
+}
+
+fn truthy(v: Option<&String>) -> bool {
+    v.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "true" | "on" | "1" | "yes"
+        )
+    })
+}
+
+/// Applies one of the old settings forms (Docker, Portainer or Komodo keys) to the default instances.
+async fn post_settings(
+    State(m): State<InstanceManager>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    deprecated("/docker/instances", apply_settings(&m, &form).await)
+}
+
+async fn apply_settings(
+    m: &InstanceManager,
+    form: &HashMap<String, String>,
+) -> Result<Response, ServiceError> {
+    let list = m.list().await?;
+    let mut errors = app::validation::FieldErrors::new();
+    let mut saved = Vec::new();
+    for t in InstanceType::ALL {
+        let p = format!("{}_", t.as_str());
+        if !form.keys().any(|k| k.starts_with(&p)) {
+            continue;
+        }
+        let mut config = Map::new();
+        for (key, value) in form.iter().filter(|(k, _)| k.starts_with(&p)) {
+            let field = &key[p.len()..];
+            if !matches!(field, "enabled" | "auto_detect" | "scan_interval") {
+                config.insert(field.to_string(), Value::String(value.clone()));
+            }
+        }
+        let mut input = json!({
+            "enabled": truthy(form.get(&format!("{p}enabled"))),
+            "auto_detect": truthy(form.get(&format!("{p}auto_detect"))),
+            "config": config,
+        });
+        if let Some(interval) = form.get(&format!("{p}scan_interval")) {
+            input["scan_interval"] = Value::String(interval.clone());
+        }
+        let result = match default_instance(&list, t) {
+            Some(existing) => m.update(existing.id, &input).await,
+            None if truthy(form.get(&format!("{p}enabled"))) => {
+                input["type"] = json!(t.as_str());
+                input["name"] = json!(default_name(t));
+                m.create(&input).await
+            }
+            None => continue,
+        };
+        match result {
+            Ok(view) => saved.push(view),
+            Err(ServiceError::Validation(fields)) => {
+                for (field, messages) in fields {
+                    let legacy = format!("{p}{}", field.trim_start_matches("config."));
+                    errors.entry(legacy).or_default().extend(messages);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    Ok((
+        StatusCode::OK,
+        Json(json!({"success": true, "message": "Settings saved", "instances": saved})),
+    )
+        .into_response())
+}

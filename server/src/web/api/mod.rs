@@ -1,0 +1,15 @@
+//! The JSON HTTP API: instances, ports, and the legacy compatibility routes.
+
+pub mod compat;
+pub mod instances;
+pub mod ports;
+
+use super::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(instances::routes())
+        .merge(ports::routes())
+        .merge(compat::routes())
+}

@@ -1,0 +1,60 @@
+//! Request extractors whose rejections are clear JSON errors (400 malformed JSON, 415 wrong type).
+
+use super::error::client_error;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+
+/// A JSON request body, kept as a value: the shared validators turn it into field errors.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(client_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                client_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("cannot read the body: {e}"),
+                )
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Object(Default::default())));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| client_error(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))
+    }
+}
+
+/// A numeric id from the path; anything else is a 404 (no such record), not a 500.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| client_error(StatusCode::NOT_FOUND, "not found"))?;
+        raw.parse::<i64>()
+            .map(Id)
+            .map_err(|_| client_error(StatusCode::NOT_FOUND, format!("'{raw}' is not an id")))
+    }
+}
