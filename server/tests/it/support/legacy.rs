@@ -37,6 +37,17 @@ pub async fn connect(path: &Path) -> SqliteConnection {
     .unwrap()
 }
 
+/// (address, nickname, port, protocol, description, source, immutable)
+type LegacyPort = (
+    &'static str,
+    Option<&'static str>,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+);
+
 pub struct LegacyDb {
     pub settings: BTreeMap<String, String>,
     pub manual_ports: bool,
@@ -125,7 +136,7 @@ impl LegacyDb {
                 .await
                 .unwrap();
         }
-        let mut ports: Vec<(&str, Option<&str>, i64, &str, &str, &str, bool)> = Vec::new();
+        let mut ports: Vec<LegacyPort> = Vec::new();
         if self.manual_ports {
             ports.extend([
                 (
