@@ -554,19 +554,32 @@ fn validate_config(
         };
         out.insert(key.to_string(), value);
     }
-    // Client certificates come in pairs.
+    // TLS to an engine (https://, or tcp:// with certificates) takes the CA, certificate and key, as
+    // `docker --tlsverify` does; the engine's certificate is always verified.
     if t == InstanceType::Docker {
         let has = |k: &str| {
             out.get(k)
                 .and_then(Value::as_str)
                 .is_some_and(|s| !s.is_empty())
         };
-        if has("tls_cert") != has("tls_key") {
-            push_error(
-                errors,
-                "config.tls_key",
-                "a client certificate and its key go together",
-            );
+        let https = out
+            .get("host")
+            .and_then(Value::as_str)
+            .is_some_and(|h| h.starts_with("https://"));
+        if https || has("tls_ca") || has("tls_cert") || has("tls_key") {
+            for (key, what) in [
+                ("tls_ca", "the CA certificate"),
+                ("tls_cert", "the client certificate"),
+                ("tls_key", "the client key"),
+            ] {
+                if !has(key) {
+                    push_error(
+                        errors,
+                        &format!("config.{key}"),
+                        format!("TLS needs {what} (a file path)"),
+                    );
+                }
+            }
         }
     }
     for key in input.keys() {

@@ -1,5 +1,8 @@
 //! Integration tests: the real `portall` binary, a real SQLite file and a real Docker engine.
 
+mod api_compat;
+mod api_instances;
+mod api_ports;
 mod docker_harness;
 mod legacy_upgrade;
 mod shell;

@@ -1,5 +1,6 @@
 //! Test harness shared by the integration tests.
 
+pub mod api;
 pub mod docker;
 pub mod legacy;
 pub mod portall;

@@ -1,0 +1,182 @@
+//! The legacy routes: `/docker/settings` over the default instances, deprecation headers, DOCKER_HOST.
+
+use crate::support::api::Api;
+use crate::support::legacy::LegacyDb;
+use crate::support::portall::{free_port, Portall};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn settings_come_from_the_default_instances_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("portall.db");
+    LegacyDb::all_integrations().create(&db).await;
+    let p = Portall::start_on(&db, &[]).await;
+    let api = Api::new(&p);
+    let r = api
+        .raw(Method::GET, "/docker/settings")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["deprecation"], "true");
+    assert!(r.headers()["link"]
+        .to_str()
+        .unwrap()
+        .contains("</docker/instances>"));
+    let s: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(s.as_object().unwrap().len(), 16);
+    assert_eq!(s["docker_enabled"], "true");
+    assert_eq!(s["docker_host"], "tcp://192.168.1.20:2375");
+    assert_eq!(s["docker_scan_interval"], "600");
+    assert_eq!(s["portainer_url"], "https://portainer.home.lan:9443");
+    assert_eq!(s["portainer_verify_ssl"], "false");
+    assert_eq!(s["portainer_api_key"], "");
+    assert_eq!(
+        (
+            s["komodo_api_key"].as_str(),
+            s["komodo_api_secret"].as_str()
+        ),
+        (Some(""), Some(""))
+    );
+    assert_eq!(s["komodo_auto_detect"], "false");
+}
+
+#[tokio::test]
+async fn the_old_forms_update_or_create_default_instances() {
+    let p = Portall::start().await;
+    let api = Api::new(&p);
+    // The Docker form creates "Default Docker" when enabled.
+    let r = api
+        .raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("docker_enabled", "true"),
+            ("docker_host", "tcp://127.0.0.1:2375"),
+            ("docker_auto_detect", "true"),
+            ("docker_scan_interval", "120"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["deprecation"], "true");
+    let (_, list) = api.get("/docker/instances").await;
+    assert_eq!(list[0]["name"], "Default Docker");
+    assert_eq!(list[0]["scan_interval"], 120);
+    assert_eq!(list[0]["config"]["host"], "tcp://127.0.0.1:2375");
+
+    // Unchecked checkbox (absent) means false; other types untouched.
+    api.raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("docker_host", "tcp://127.0.0.1:2375"),
+            ("docker_scan_interval", "120"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (_, list) = api.get("/docker/instances").await;
+    assert_eq!(
+        (list[0]["enabled"].as_bool(), list.as_array().unwrap().len()),
+        (Some(false), 1)
+    );
+
+    // Bad values answer 422 with the legacy field names, and change nothing.
+    let r = api
+        .raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("docker_enabled", "true"),
+            ("docker_host", "ftp://x"),
+            ("docker_scan_interval", "5"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["errors"]["docker_host"].is_array()
+            && body["errors"]["docker_scan_interval"].is_array(),
+        "{body}"
+    );
+    let (_, after) = api.get("/docker/instances").await;
+    assert_eq!(after, list);
+
+    // The Portainer form keeps the stored key when the field comes back empty.
+    api.raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("portainer_enabled", "true"),
+            ("portainer_url", "https://p.lan:9443"),
+            ("portainer_api_key", "k-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    api.raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("portainer_enabled", "true"),
+            ("portainer_url", "https://p2.lan:9443"),
+            ("portainer_api_key", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (_, list) = api.get("/docker/instances").await;
+    let pt = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"] == "portainer")
+        .unwrap();
+    assert_eq!(
+        (
+            pt["config"]["url"].as_str(),
+            pt["config"]["api_key_set"].as_bool()
+        ),
+        (Some("https://p2.lan:9443"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn docker_host_overrides_default_docker_only() {
+    let closed = free_port();
+    let override_host = format!("tcp://127.0.0.1:{closed}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = Portall::start_on(&dir.path().join("p.db"), &[("DOCKER_HOST", &override_host)]).await;
+    let api = Api::new(&p);
+    let (_, d) = api
+        .post(
+            "/docker/instances",
+            json!({"type": "docker", "name": "Default Docker"}),
+        )
+        .await;
+    let (_, other) = api
+        .post(
+            "/docker/instances",
+            json!({"type": "docker", "name": "Other"}),
+        )
+        .await;
+    let (_, t) = api
+        .post(&format!("/docker/instances/{}/test", d["id"]), json!({}))
+        .await;
+    assert!(
+        t["message"].as_str().unwrap().contains(&override_host),
+        "{t}"
+    );
+    let (_, t) = api
+        .post(
+            &format!("/docker/instances/{}/test", other["id"]),
+            json!({}),
+        )
+        .await;
+    assert!(
+        !t["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&override_host),
+        "{t}"
+    );
+    assert_eq!(
+        d["config"]["host"], "unix:///var/run/docker.sock",
+        "the stored value is unchanged"
+    );
+}
