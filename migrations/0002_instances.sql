@@ -23,6 +23,8 @@ CREATE INDEX ix_docker_instance_type ON docker_instance (type);
 
 -- Every discovered container belongs to the instance that reported it.
 ALTER TABLE docker_service ADD COLUMN instance_id INTEGER REFERENCES docker_instance (id) ON DELETE CASCADE;
+-- Which environment / server of the instance reported the container ('' for a plain Docker engine).
+ALTER TABLE docker_service ADD COLUMN source_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX ix_docker_service_instance ON docker_service (instance_id, container_id);
 CREATE INDEX ix_docker_port_service ON docker_port (service_id);
 
@@ -36,6 +38,13 @@ CREATE TABLE port_discovery (
     first_seen_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     last_seen_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     seen BOOLEAN NOT NULL DEFAULT 1 CHECK (seen IN (0, 1)),
+    -- The environment / server that reported it: a failed one never marks its entries stale.
+    source_key TEXT NOT NULL DEFAULT '',
+    -- Published on the host's loopback only: not reachable from other machines.
+    local_only BOOLEAN NOT NULL DEFAULT 0 CHECK (local_only IN (0, 1)),
+    -- The container and its port, for the entry's details.
+    container_name TEXT,
+    container_port INTEGER,
     PRIMARY KEY (port_id, instance_id)
 );
 CREATE INDEX ix_port_discovery_instance ON port_discovery (instance_id);

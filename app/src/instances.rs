@@ -658,6 +658,9 @@ pub struct InstanceStatus {
     pub last_duration_ms: Option<i64>,
     pub service_count: i64,
     pub port_count: i64,
+    /// An automatic scan task is running for it.
+    #[serde(default)]
+    pub auto_scan: bool,
 }
 
 /// An instance as the API and the UI see it: secrets never included.

@@ -25,6 +25,20 @@ impl PortEntry {
     pub fn is_stale(&self) -> bool {
         !self.discovered_by.is_empty() && self.discovered_by.iter().all(|d| !d.seen)
     }
+
+    /// Every instance that reports it sees it on loopback only.
+    pub fn is_local_only(&self) -> bool {
+        let seen: Vec<&Discovery> = self.discovered_by.iter().filter(|d| d.seen).collect();
+        !seen.is_empty() && seen.iter().all(|d| d.local_only)
+    }
+
+    /// When it was last reported (the newest of its discoveries).
+    pub fn last_seen(&self) -> Option<&str> {
+        self.discovered_by
+            .iter()
+            .map(|d| d.last_seen_at.as_str())
+            .max()
+    }
 }
 
 /// One instance's report of a Ports-page entry.
@@ -37,6 +51,13 @@ pub struct Discovery {
     /// Reported by the instance's latest successful scan.
     pub seen: bool,
     pub last_seen_at: String,
+    /// Published on the host's loopback only: not reachable from other machines.
+    #[serde(default)]
+    pub local_only: bool,
+    #[serde(default)]
+    pub container_name: Option<String>,
+    #[serde(default)]
+    pub container_port: Option<i64>,
 }
 
 /// What the System card on the Settings page shows.

@@ -12,6 +12,8 @@ use app::instances::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::SqlitePool;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// The instance whose Docker host `DOCKER_HOST` overrides, as the legacy variable did.
@@ -63,6 +65,10 @@ pub struct InstanceManager {
     pool: SqlitePool,
     docker_host_override: Option<String>,
     changes: broadcast::Sender<InstanceChange>,
+    /// Instances with a scan under way (kept by the scan manager).
+    scanning: Arc<Mutex<HashSet<i64>>>,
+    /// Instances with an automatic scan task (kept by the scan manager).
+    scheduled: Arc<Mutex<HashSet<i64>>>,
 }
 
 fn not_found(id: i64) -> impl FnOnce(StoreError) -> ServiceError {
@@ -87,7 +93,21 @@ impl InstanceManager {
             pool,
             docker_host_override,
             changes,
+            scanning: Arc::default(),
+            scheduled: Arc::default(),
         }
+    }
+
+    pub fn scanning_set(&self) -> Arc<Mutex<HashSet<i64>>> {
+        self.scanning.clone()
+    }
+
+    pub fn scheduled_set(&self) -> Arc<Mutex<HashSet<i64>>> {
+        self.scheduled.clone()
+    }
+
+    pub async fn list_rows(&self) -> Result<Vec<InstanceRow>, ServiceError> {
+        Ok(store::list(&self.pool).await?)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<InstanceChange> {
@@ -114,8 +134,15 @@ impl InstanceManager {
         config
     }
 
-    pub fn view(row: &InstanceRow) -> InstanceView {
-        let state = if !row.enabled {
+    pub fn view(&self, row: &InstanceRow) -> InstanceView {
+        let scanning = self
+            .scanning
+            .lock()
+            .map(|s| s.contains(&row.id))
+            .unwrap_or(false);
+        let state = if scanning {
+            InstanceState::Scanning
+        } else if !row.enabled {
             InstanceState::Disabled
         } else if row.last_scan_at.is_none() {
             InstanceState::Never
@@ -142,6 +169,11 @@ impl InstanceManager {
                 last_duration_ms: row.last_duration_ms,
                 service_count: row.service_count,
                 port_count: row.port_count,
+                auto_scan: self
+                    .scheduled
+                    .lock()
+                    .map(|s| s.contains(&row.id))
+                    .unwrap_or(false),
             },
         }
     }
@@ -150,7 +182,7 @@ impl InstanceManager {
         Ok(store::list(&self.pool)
             .await?
             .iter()
-            .map(Self::view)
+            .map(|r| self.view(r))
             .collect())
     }
 
@@ -159,7 +191,7 @@ impl InstanceManager {
     }
 
     pub async fn get(&self, id: i64) -> Result<InstanceView, ServiceError> {
-        Ok(Self::view(&self.row(id).await?))
+        Ok(self.view(&self.row(id).await?))
     }
 
     async fn other_names(&self, except: Option<i64>) -> Result<Vec<String>, ServiceError> {

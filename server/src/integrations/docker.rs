@@ -1,6 +1,9 @@
 //! The Docker Engine client (bollard): unix sockets, plain TCP/HTTP (socket proxies included) and TLS.
 
-use super::{text, timeout_of, IntegrationClient, IntegrationError, TestReport};
+use super::{
+    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
+};
+use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
 use bollard::Docker;
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -124,5 +127,61 @@ impl IntegrationClient for DockerClient {
             message: format!("Docker {version}, API {api}"),
             details: json!({"version": version, "api_version": api, "os": v.os, "arch": v.arch}),
         })
+    }
+
+    async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError> {
+        let docker = self.negotiated().await?;
+        let options = bollard::query_parameters::ListContainersOptions {
+            all: true,
+            ..Default::default()
+        };
+        let list = tokio::time::timeout(self.timeout, docker.list_containers(Some(options)))
+            .await
+            .map_err(|_| {
+                describe(
+                    bollard::errors::Error::RequestTimeoutError,
+                    &self.address,
+                    self.timeout,
+                )
+            })?
+            .map_err(|e| describe(e, &self.address, self.timeout))?;
+        let host = ctx
+            .public_host
+            .clone()
+            .or_else(|| host_part(&self.address))
+            .or_else(|| ctx.host_ip.clone())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        Ok(vec![Source {
+            key: String::new(),
+            name: ctx.instance_name.clone(),
+            host,
+            outcome: SourceOutcome::Listed(list.into_iter().map(container_of).collect()),
+        }])
+    }
+}
+
+fn container_of(c: bollard::models::ContainerSummary) -> Container {
+    let id = c.id.unwrap_or_default();
+    let name = c
+        .names
+        .and_then(|n| n.into_iter().next())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_else(|| id.chars().take(12).collect());
+    Container {
+        name,
+        image: c.image.unwrap_or_default(),
+        state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+        ports: c
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| RawPort {
+                ip: p.ip,
+                private_port: p.private_port,
+                public_port: p.public_port,
+                protocol: p.typ.map(|t| t.to_string()),
+            })
+            .collect(),
+        id,
     }
 }

@@ -1,7 +1,48 @@
 //! The Komodo Core client (reqwest): `POST /read` calls with the API key and secret.
 
 use super::http::{base, client, describe, upstream_message};
-use super::{text, timeout_of, IntegrationClient, IntegrationError, TestReport};
+use super::{
+    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
+};
+use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
+use futures::StreamExt;
+use serde::Deserialize;
+
+/// Servers read at once.
+const PARALLEL_SERVERS: usize = 4;
+
+#[derive(Debug, Deserialize)]
+struct Server {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    info: ServerInfo,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ServerInfo {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    external_address: Option<String>,
+}
+
+/// A Komodo container item (snake_case; ports keep Docker's PascalCase keys).
+#[derive(Debug, Deserialize)]
+struct KomodoContainer {
+    name: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    image: Option<String>,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    ports: Option<Vec<RawPort>>,
+}
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -93,5 +134,90 @@ impl IntegrationClient for KomodoClient {
             message,
             details: json!({"version": version, "servers": count}),
         })
+    }
+
+    async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError> {
+        let v = self.read("GetVersion", json!({})).await?;
+        let major = v
+            .get("version")
+            .and_then(Value::as_str)
+            .and_then(|s| s.split('.').next())
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(1);
+        // 2.x paginates ListServers (default 50): limit 0 asks for all.
+        let params = if major >= 2 {
+            json!({"limit": 0})
+        } else {
+            json!({})
+        };
+        let servers: Vec<Server> = serde_json::from_value(self.read("ListServers", params).await?)
+            .map_err(|e| {
+                IntegrationError::Protocol(format!(
+                    "Komodo at {}: unexpected server list ({e})",
+                    self.url
+                ))
+            })?;
+        let fallback = ctx
+            .public_host
+            .clone()
+            .or_else(|| host_part(&self.url))
+            .unwrap_or_default();
+        let mut sources: Vec<Source> = futures::stream::iter(servers)
+            .map(|s| self.server(s, &fallback))
+            .buffer_unordered(PARALLEL_SERVERS)
+            .collect()
+            .await;
+        sources.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(sources)
+    }
+}
+
+impl KomodoClient {
+    async fn server(&self, server: Server, fallback_host: &str) -> Source {
+        let host = server
+            .info
+            .external_address
+            .as_deref()
+            .and_then(host_part)
+            .or_else(|| server.info.address.as_deref().and_then(host_part))
+            .unwrap_or_else(|| fallback_host.to_string());
+        // NotOk and Disabled servers answer `[]`: never read that as "no containers".
+        let outcome = match server.info.state.as_str() {
+            "Ok" => match self
+                .read("ListDockerContainers", json!({"server": server.id}))
+                .await
+            {
+                Err(e) => SourceOutcome::Failed(e.to_string()),
+                Ok(v) => match serde_json::from_value::<Vec<KomodoContainer>>(v) {
+                    Err(e) => SourceOutcome::Failed(format!("unexpected container list ({e})")),
+                    Ok(list) => SourceOutcome::Listed(
+                        list.into_iter()
+                            .map(|c| Container {
+                                id: c.id.unwrap_or_else(|| format!("name:{}", c.name)),
+                                name: c.name,
+                                image: c.image.unwrap_or_default(),
+                                state: c.state,
+                                ports: c.ports.unwrap_or_default(),
+                            })
+                            .collect(),
+                    ),
+                },
+            },
+            "Disabled" => SourceOutcome::Skipped("server is disabled in Komodo".into()),
+            other => SourceOutcome::Failed(format!(
+                "Komodo reports the server as {} (not reachable from Komodo)",
+                if other.is_empty() { "unknown" } else { other }
+            )),
+        };
+        Source {
+            key: format!("server:{}", server.id),
+            name: if server.name.is_empty() {
+                server.id.clone()
+            } else {
+                server.name
+            },
+            host,
+            outcome,
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod http;
 pub mod komodo;
 pub mod portainer;
 
+use crate::scan::model::Source;
 use app::instances::InstanceType;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -40,13 +41,44 @@ pub enum IntegrationError {
 pub trait IntegrationClient: Send + Sync {
     /// Proves the address and the credentials work, and says what is there.
     async fn test(&self) -> Result<TestReport, IntegrationError>;
+
+    /// Lists the containers of every environment / server / engine the instance reaches. A failure of
+    /// one environment is that source's outcome; an `Err` means nothing could be read at all.
+    async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError>;
 }
 
-/// Process-wide settings the clients need besides the instance's own configuration.
+/// What fetching needs besides the client's own configuration.
 #[derive(Clone, Debug, Default)]
-pub struct ClientEnv {
-    /// `HOST_IP`: the address for the local engine's all-interface bindings.
+pub struct FetchContext {
+    /// The instance's name (the source name of a plain Docker engine).
+    pub instance_name: String,
+    /// The instance's `public_host`, when set.
+    pub public_host: Option<String>,
+    /// `HOST_IP`: the address for a local engine's all-interface bindings.
     pub host_ip: Option<String>,
+}
+
+/// The host of an address: `tcp://h:1`, `https://h:1/x`, `h:1`, `[v6]:1`, or a bare host.
+pub fn host_part(address: &str) -> Option<String> {
+    let address = address.trim();
+    if address.is_empty() || address.starts_with("unix://") {
+        return None;
+    }
+    if address.contains("://") {
+        return app::instances::address_host(address);
+    }
+    if let Some(v6) = address.strip_prefix('[') {
+        return v6.split(']').next().map(str::to_string);
+    }
+    if address.parse::<std::net::IpAddr>().is_ok() {
+        return Some(address.to_string());
+    }
+    let host = match address.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => address,
+    };
+    let host = host.split('/').next().unwrap_or_default();
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 pub(crate) fn text<'a>(config: &'a Map<String, Value>, key: &str) -> &'a str {
@@ -73,4 +105,26 @@ pub fn client_for(
         InstanceType::Portainer => Box::new(portainer::PortainerClient::new(config)?),
         InstanceType::Komodo => Box::new(komodo::KomodoClient::new(config)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_part;
+
+    #[test]
+    fn hosts_of_addresses() {
+        for (a, h) in [
+            ("tcp://10.0.0.5:2375", Some("10.0.0.5")),
+            ("https://nas.lan:9443/x", Some("nas.lan")),
+            ("10.0.0.5:9001", Some("10.0.0.5")),
+            ("10.0.0.5", Some("10.0.0.5")),
+            ("fe80::1", Some("fe80::1")),
+            ("[fe80::1]:8120", Some("fe80::1")),
+            ("pi.lan", Some("pi.lan")),
+            ("unix:///var/run/docker.sock", None),
+            ("", None),
+        ] {
+            assert_eq!(host_part(a).as_deref(), h, "{a}");
+        }
+    }
 }

@@ -1,9 +1,49 @@
 //! The Portainer client (reqwest): reachability, API key check, environments and their containers.
 
 use super::http::{base, client, describe, upstream_message};
-use super::{text, timeout_of, IntegrationClient, IntegrationError, TestReport};
+use super::{
+    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
+};
+use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
+use futures::StreamExt;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
+
+/// Environments read at once.
+const PARALLEL_ENVIRONMENTS: usize = 4;
+
+/// The fields of `GET /api/endpoints` items that matter (unknown ones ignored).
+#[derive(Debug, Deserialize)]
+struct Endpoint {
+    #[serde(rename = "Id")]
+    id: i64,
+    #[serde(rename = "Name", default)]
+    name: String,
+    #[serde(rename = "Type", default)]
+    kind: i64,
+    #[serde(rename = "URL", default)]
+    url: String,
+    #[serde(rename = "PublicURL", default)]
+    public_url: String,
+    #[serde(rename = "Status", default)]
+    status: i64,
+}
+
+/// A container of Docker's `/containers/json` as Portainer proxies it.
+#[derive(Debug, Deserialize)]
+struct DockerContainer {
+    #[serde(rename = "Id", default)]
+    id: String,
+    #[serde(rename = "Names", default)]
+    names: Vec<String>,
+    #[serde(rename = "Image", default)]
+    image: String,
+    #[serde(rename = "State", default)]
+    state: String,
+    #[serde(rename = "Ports", default)]
+    ports: Vec<RawPort>,
+}
 
 pub struct PortainerClient {
     http: reqwest::Client,
@@ -102,5 +142,90 @@ impl IntegrationClient for PortainerClient {
             message,
             details: json!({"version": version, "environments": total}),
         })
+    }
+
+    async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError> {
+        // Bracket form: plain `types=1` is silently ignored by Portainer.
+        let path = "/api/endpoints?types[]=1&types[]=2&excludeSnapshots=true";
+        let resp = self.get(path, false).await?;
+        let value = self.json(resp, path).await?;
+        let endpoints: Vec<Endpoint> = serde_json::from_value(value).map_err(|e| {
+            IntegrationError::Protocol(format!(
+                "Portainer at {}: unexpected environment list ({e})",
+                self.url
+            ))
+        })?;
+        let fallback_host = ctx
+            .public_host
+            .clone()
+            .or_else(|| host_part(&self.url))
+            .unwrap_or_default();
+        let mut sources: Vec<Source> = futures::stream::iter(endpoints)
+            .map(|env| self.environment(env, &fallback_host))
+            .buffer_unordered(PARALLEL_ENVIRONMENTS)
+            .collect()
+            .await;
+        sources.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(sources)
+    }
+}
+
+impl PortainerClient {
+    /// One environment's containers; its failure is its own outcome.
+    async fn environment(&self, env: Endpoint, fallback_host: &str) -> Source {
+        // The address of its ports: the public URL, else a TCP environment's URL, else the instance's.
+        let host = host_part(&env.public_url)
+            .or_else(|| {
+                env.url
+                    .starts_with("tcp://")
+                    .then(|| host_part(&env.url))
+                    .flatten()
+            })
+            .unwrap_or_else(|| fallback_host.to_string());
+        let outcome = if env.status == 2 {
+            SourceOutcome::Skipped("environment is down in Portainer".into())
+        } else if !matches!(env.kind, 1 | 2) {
+            SourceOutcome::Skipped(format!("environment type {} has no Docker API", env.kind))
+        } else {
+            let path = format!("/api/endpoints/{}/docker/containers/json?all=1", env.id);
+            // Portainer has no dial timeout of its own for down agents: bound each environment here.
+            match tokio::time::timeout(self.timeout, self.get(&path, false)).await {
+                Err(_) => {
+                    SourceOutcome::Failed(format!("no answer within {} s", self.timeout.as_secs()))
+                }
+                Ok(Err(e)) => SourceOutcome::Failed(e.to_string()),
+                Ok(Ok(resp)) => match self.json(resp, &path).await {
+                    Err(e) => SourceOutcome::Failed(e.to_string()),
+                    Ok(v) => match serde_json::from_value::<Vec<DockerContainer>>(v) {
+                        Err(e) => SourceOutcome::Failed(format!("unexpected container list ({e})")),
+                        Ok(list) => SourceOutcome::Listed(
+                            list.into_iter()
+                                .map(|c| Container {
+                                    name: c
+                                        .names
+                                        .first()
+                                        .map(|n| n.trim_start_matches('/').to_string())
+                                        .unwrap_or_else(|| c.id.chars().take(12).collect()),
+                                    id: c.id,
+                                    image: c.image,
+                                    state: c.state,
+                                    ports: c.ports,
+                                })
+                                .collect(),
+                        ),
+                    },
+                },
+            }
+        };
+        Source {
+            key: format!("env:{}", env.id),
+            name: if env.name.is_empty() {
+                format!("Environment {}", env.id)
+            } else {
+                env.name
+            },
+            host,
+            outcome,
+        }
     }
 }

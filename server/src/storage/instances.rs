@@ -173,3 +173,43 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
     tx.commit().await?;
     Ok(removed)
 }
+
+/// Records a finished scan on the instance: time, duration, summary or error. A scan whose
+/// environments partly failed counts as an error, with the failures named.
+pub async fn record_scan(
+    pool: &SqlitePool,
+    id: i64,
+    result: &Result<crate::scan::model::ScanSummary, String>,
+    duration_ms: u64,
+) -> Result<(), StoreError> {
+    let (error, summary) = match result {
+        Ok(s) if s.errors.is_empty() => (None, Some(s)),
+        Ok(s) => (
+            Some(
+                s.errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.source, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Some(s),
+        ),
+        Err(e) => (Some(e.clone()), None),
+    };
+    let success = result.is_ok();
+    sqlx::query(
+        "UPDATE docker_instance SET
+            last_scan_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
+            last_success_at = CASE WHEN ? THEN strftime('%Y-%m-%d %H:%M:%f', 'now') ELSE last_success_at END,
+            last_error = ?, last_duration_ms = ?, last_result = COALESCE(?, last_result)
+         WHERE id = ?",
+    )
+    .bind(success)
+    .bind(error)
+    .bind(duration_ms as i64)
+    .bind(summary.map(|s| serde_json::to_string(s).unwrap_or_default()))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -9,7 +9,9 @@ const SELECT: &str = r#"
 SELECT p.id, p.ip_address, p.nickname, p.port_number, p.port_protocol, p.description, p."order", p.source, p.is_immutable,
        (SELECT json_group_array(json_object(
                    'instance_id', d.instance_id, 'name', i.name, 'type', i.type,
-                   'seen', json(CASE WHEN d.seen THEN 'true' ELSE 'false' END), 'last_seen_at', d.last_seen_at))
+                   'seen', json(CASE WHEN d.seen THEN 'true' ELSE 'false' END), 'last_seen_at', d.last_seen_at,
+                   'local_only', json(CASE WHEN d.local_only THEN 'true' ELSE 'false' END),
+                   'container_name', d.container_name, 'container_port', d.container_port))
           FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
          WHERE d.port_id = p.id) AS discovered_by
 FROM port p"#;

@@ -9,6 +9,7 @@ pub mod health;
 use crate::config::Config;
 use crate::error::StartupError;
 use crate::instances::InstanceManager;
+use crate::scan::manager::ScanManager;
 use app::api::SharedBackend;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub instances: InstanceManager,
+    pub scans: ScanManager,
     pub backend: SharedBackend,
 }
 
@@ -36,6 +38,7 @@ impl AppState {
         config: &Config,
         pool: SqlitePool,
         instances: InstanceManager,
+        scans: ScanManager,
         backend: SharedBackend,
     ) -> Self {
         let leptos_options = LeptosOptions::builder()
@@ -48,6 +51,7 @@ impl AppState {
             leptos_options,
             pool,
             instances,
+            scans,
             backend,
         }
     }

@@ -5,6 +5,7 @@ mod api_instances;
 mod api_ports;
 mod docker_harness;
 mod legacy_upgrade;
+mod scan_docker;
 mod shell;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]

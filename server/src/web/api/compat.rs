@@ -3,18 +3,128 @@
 
 use crate::error::ServiceError;
 use crate::instances::InstanceManager;
+use crate::scan::manager::ScanManager;
 use crate::web::AppState;
 use app::instances::{InstanceType, InstanceView, DEFAULT_DOCKER_HOST, SCAN_INTERVAL_DEFAULT};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/docker/settings", get(get_settings).post(post_settings))
+    Router::new()
+        .route("/docker/settings", get(get_settings).post(post_settings))
+        .route("/docker/scan", post(scan_docker))
+        .route("/docker/import_from_portainer", post(scan_portainer))
+        .route("/docker/import_from_komodo", post(scan_komodo))
+        .route("/docker/containers", get(containers))
+}
+
+/// Scans every enabled instance of one type, one after the other; one result per instance.
+async fn scan_type(
+    m: &InstanceManager,
+    scans: &ScanManager,
+    t: InstanceType,
+) -> Result<Value, ServiceError> {
+    let mut results = Vec::new();
+    for inst in m
+        .list()
+        .await?
+        .into_iter()
+        .filter(|i| i.instance_type == t && i.enabled)
+    {
+        let outcome = scans.scan_now(inst.id).await;
+        let (ok, detail) = match outcome {
+            Ok(summary) => (true, json!({"summary": summary})),
+            Err(e) => (false, json!({"error": e.to_string()})),
+        };
+        let mut entry = json!({"id": inst.id, "name": inst.name, "ok": ok});
+        if let (Some(e), Some(d)) = (entry.as_object_mut(), detail.as_object()) {
+            e.extend(d.clone());
+        }
+        results.push(entry);
+    }
+    let success = results.iter().all(|r| r["ok"] == true);
+    let message = if results.is_empty() {
+        format!("no enabled {} integration to scan", t.short_label())
+    } else {
+        format!(
+            "scanned {} {} integration(s)",
+            results.len(),
+            t.short_label()
+        )
+    };
+    Ok(json!({"success": success, "message": message, "results": results}))
+}
+
+async fn scan_docker(State(m): State<InstanceManager>, State(s): State<ScanManager>) -> Response {
+    deprecated(
+        "/docker/instances/{id}/scan",
+        scan_type(&m, &s, InstanceType::Docker).await.map(Json),
+    )
+}
+
+async fn scan_portainer(
+    State(m): State<InstanceManager>,
+    State(s): State<ScanManager>,
+) -> Response {
+    deprecated(
+        "/docker/instances/{id}/scan",
+        scan_type(&m, &s, InstanceType::Portainer).await.map(Json),
+    )
+}
+
+async fn scan_komodo(State(m): State<InstanceManager>, State(s): State<ScanManager>) -> Response {
+    deprecated(
+        "/docker/instances/{id}/scan",
+        scan_type(&m, &s, InstanceType::Komodo).await.map(Json),
+    )
+}
+
+/// The default Docker instance's containers, read live, as the legacy route listed them.
+async fn containers(State(m): State<InstanceManager>) -> Response {
+    deprecated("/docker/instances", list_default_containers(&m).await)
+}
+
+async fn list_default_containers(m: &InstanceManager) -> Result<Response, ServiceError> {
+    let list = m.list_rows().await?;
+    let Some(row) = list.iter().find(|r| {
+        r.instance_type == InstanceType::Docker && r.name == crate::instances::DEFAULT_DOCKER_NAME
+    }) else {
+        return Err(ServiceError::NotFound(
+            "the \"Default Docker\" integration".into(),
+        ));
+    };
+    let config = m.effective_config(row);
+    let ctx = crate::integrations::FetchContext {
+        instance_name: row.name.clone(),
+        ..Default::default()
+    };
+    let fetched = match crate::integrations::client_for(InstanceType::Docker, &config) {
+        Ok(client) => client.fetch(&ctx).await,
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Err(e) => Ok((
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response()),
+        Ok(sources) => {
+            let containers: Vec<Value> = sources
+                .into_iter()
+                .flat_map(|s| match s.outcome {
+                    crate::scan::model::SourceOutcome::Listed(list) => list,
+                    _ => Vec::new(),
+                })
+                .map(|c| json!({"id": c.id, "name": c.name, "image": c.image, "status": c.state, "ports": c.ports}))
+                .collect();
+            Ok(Json(containers).into_response())
+        }
+    }
 }
 
 /// Marks a legacy answer as deprecated and names the route that replaces it.

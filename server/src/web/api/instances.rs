@@ -2,6 +2,8 @@
 
 use crate::error::ServiceError;
 use crate::instances::{InstanceManager, TestOutcome};
+use crate::scan::manager::{ScanError, ScanManager};
+use crate::scan::model::ScanSummary;
 use crate::web::extract::{Id, JsonBody};
 use crate::web::AppState;
 use app::instances::{type_schemas, InstanceView, TypeSchema};
@@ -9,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -20,6 +23,37 @@ pub fn routes() -> Router<AppState> {
             get(show).put(update).delete(remove),
         )
         .route("/docker/instances/{id}/test", post(test_saved))
+        .route("/docker/instances/{id}/scan", post(scan))
+}
+
+/// The answer of a scan request: the summary, or why it failed, and the instance as it is now.
+pub async fn scan_response(
+    m: &InstanceManager,
+    id: i64,
+    result: Result<ScanSummary, ScanError>,
+) -> Result<Json<Value>, ServiceError> {
+    let body = match result {
+        Ok(summary) => json!({"ok": true, "summary": summary}),
+        Err(ScanError::NotFound(_)) => {
+            return Err(ServiceError::NotFound(format!("integration {id}")))
+        }
+        Err(
+            e @ (ScanError::Disabled(_) | ScanError::AlreadyScanning(_) | ScanError::ShuttingDown),
+        ) => return Err(ServiceError::Conflict(e.to_string())),
+        Err(ScanError::Failed(message)) => json!({"ok": false, "error": message}),
+    };
+    let mut body = body;
+    body["instance"] = serde_json::to_value(m.get(id).await?).unwrap_or_default();
+    Ok(Json(body))
+}
+
+async fn scan(
+    State(m): State<InstanceManager>,
+    State(scans): State<ScanManager>,
+    Id(id): Id,
+) -> Result<Json<Value>, ServiceError> {
+    let result = scans.scan_now(id).await;
+    scan_response(&m, id, result).await
 }
 
 async fn list(State(m): State<InstanceManager>) -> Result<Json<Vec<InstanceView>>, ServiceError> {

@@ -99,6 +99,18 @@ impl Containers {
         id
     }
 
+    /// Runs a detached container with any `docker run` arguments before the image.
+    pub fn run_args(&mut self, name: &str, args: &[&str], command: &[&str]) -> String {
+        let full = format!("{}{name}", self.prefix);
+        let mut all: Vec<&str> = vec!["run", "-d", "--name", &full, "--label", "portall-test=1"];
+        all.extend_from_slice(args);
+        all.push(IMAGE);
+        all.extend_from_slice(command);
+        let id = docker(&all).unwrap_or_else(|e| panic!("{e}"));
+        self.names.push(full);
+        id
+    }
+
     pub fn name(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
@@ -135,4 +147,19 @@ impl Drop for Containers {
             let _ = docker(&args);
         }
     }
+}
+
+/// The host address of Docker's default bridge (a local, non-loopback address to publish on).
+pub fn bridge_gateway() -> String {
+    let out = Command::new("ip")
+        .args(["-4", "-o", "addr", "show", "docker0"])
+        .output()
+        .expect("ip (iproute2) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)
+        .and_then(|cidr| cidr.split('/').next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("docker0 has no IPv4 address: {text}"))
 }

@@ -4,3 +4,4 @@ pub mod api;
 pub mod docker;
 pub mod legacy;
 pub mod portall;
+pub mod upstream;

@@ -1,0 +1,93 @@
+//! The one scan pipeline every instance type shares: fetch (the type's client) → normalise → reconcile.
+
+pub mod manager;
+pub mod model;
+pub mod normalise;
+pub mod reconcile;
+
+use crate::integrations::{self, FetchContext};
+use crate::storage::instances::InstanceRow;
+use model::{ScanSummary, SourceIssue, SourceOutcome};
+use sqlx::SqlitePool;
+use std::time::Instant;
+
+/// Scans one instance with `config` (its effective configuration) and records the outcome on it.
+/// Returns the summary, or the error that stopped the scan (also recorded).
+pub async fn scan_instance(
+    pool: &SqlitePool,
+    row: &InstanceRow,
+    config: &serde_json::Map<String, serde_json::Value>,
+    host_ip: Option<String>,
+) -> Result<ScanSummary, String> {
+    let start = Instant::now();
+    let ctx = FetchContext {
+        instance_name: row.name.clone(),
+        public_host: config
+            .get("public_host")
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        host_ip,
+    };
+    let fetched = match integrations::client_for(row.instance_type, config) {
+        Ok(client) => client.fetch(&ctx).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let result = match fetched {
+        Err(e) => Err(e),
+        Ok(sources) => {
+            match reconcile::reconcile(pool, row.id, row.instance_type.as_str(), &sources).await {
+                Err(sqlx::Error::RowNotFound) => {
+                    Err("the integration was deleted during the scan".into())
+                }
+                Err(e) => Err(format!("saving the scan failed: {e}")),
+                Ok(counts) => {
+                    let issues = |want_failed: bool| {
+                        sources
+                            .iter()
+                            .filter_map(|s| match (&s.outcome, want_failed) {
+                                (SourceOutcome::Failed(m), true)
+                                | (SourceOutcome::Skipped(m), false) => Some(SourceIssue {
+                                    source: s.name.clone(),
+                                    message: m.clone(),
+                                }),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    Ok(ScanSummary {
+                        containers: counts.containers,
+                        bindings: counts.bindings,
+                        added: counts.added,
+                        updated: counts.updated,
+                        stale: counts.stale,
+                        duration_ms: 0,
+                        errors: issues(true),
+                        skipped: issues(false),
+                    })
+                }
+            }
+        }
+    };
+    let duration_ms = start.elapsed().as_millis() as u64;
+    let result = result.map(|mut s| {
+        s.duration_ms = duration_ms;
+        s
+    });
+    if let Err(e) = crate::storage::instances::record_scan(pool, row.id, &result, duration_ms).await
+    {
+        tracing::warn!(instance = row.id, error = %e, "could not record the scan status");
+    }
+    match &result {
+        Ok(s) => tracing::info!(
+            instance = row.id, name = %row.name, containers = s.containers, bindings = s.bindings,
+            added = s.added, updated = s.updated, stale = s.stale, errors = s.errors.len(), duration_ms,
+            "scan finished"
+        ),
+        Err(e) => {
+            tracing::warn!(instance = row.id, name = %row.name, error = %e, duration_ms, "scan failed")
+        }
+    }
+    result
+}
