@@ -145,12 +145,12 @@ pub async fn reconcile(
     }
 
     // What this instance reported before, from sources that answered, and not now: stale.
-    counts.stale = sqlx::query(sqlx::AssertSqlSafe(format!(
+    counts.stale = sqlx::query(
         "UPDATE port_discovery SET seen = 0
          WHERE instance_id = ? AND seen = 1
            AND source_key NOT IN (SELECT value FROM json_each(?))
-           AND port_id NOT IN (SELECT value FROM json_each(?))"
-    )))
+           AND port_id NOT IN (SELECT value FROM json_each(?))",
+    )
     .bind(instance_id)
     .bind(&kept_json)
     .bind(json_list(&seen_ports))

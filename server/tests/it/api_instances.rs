@@ -88,7 +88,7 @@ async fn validation_errors_are_422_and_store_nothing() {
     let (_, first) = api
         .post(
             "/docker/instances",
-            json!({"type": "docker", "name": "Home NAS"}),
+            json!({"type": "docker", "name": "Home NAS", "auto_detect": false}),
         )
         .await;
     let id = first["id"].as_i64().unwrap();

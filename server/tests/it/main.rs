@@ -6,6 +6,8 @@ mod api_ports;
 mod docker_harness;
 mod legacy_upgrade;
 mod scan_docker;
+mod scan_manager;
+mod scan_upstreams;
 mod shell;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]

@@ -95,6 +95,14 @@ impl Portall {
         panic!("portall not healthy within {limit:?}; log:\n{}", self.log());
     }
 
+    /// SIGKILL: the process dies wherever it is.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Sends SIGTERM and waits (up to `limit`) for the exit; returns the status and how long it took.
     pub async fn terminate(&mut self, limit: Duration) -> (ExitStatus, Duration) {
         let child = self.child.as_mut().expect("running");
