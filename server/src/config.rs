@@ -36,6 +36,18 @@ pub struct Args {
     /// How many scans may run at once across all instances.
     #[arg(long, env = "PORTALL_SCAN_CONCURRENCY", default_value = "8")]
     pub scan_concurrency: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Benchmark: create N real containers on the local engine, time the listing and a full scan.
+    BenchScan {
+        /// Container counts to measure, e.g. 100,300.
+        #[arg(long, value_delimiter = ',', default_value = "100,300")]
+        containers: Vec<usize>,
+    },
 }
 
 /// The validated configuration.

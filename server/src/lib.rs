@@ -1,6 +1,7 @@
 //! Portall's server: configuration, storage, the web app and its REST API.
 
 pub mod backend;
+pub mod bench;
 pub mod config;
 pub mod error;
 pub mod instances;

@@ -6,6 +6,15 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = server::config::Args::parse();
+    if let Some(server::config::Command::BenchScan { containers }) = &args.command {
+        return match server::bench::run(containers).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portall bench-scan: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match server::config::Config::from_args(args) {
         Ok(config) => config,
         Err(e) => {

@@ -1,0 +1,212 @@
+//! `portall bench-scan`: creates N real containers, then measures the raw container listing against one
+//! full instance scan into a fresh database (cold, then warm), and the process's peak memory.
+
+use crate::instances::InstanceManager;
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
+use bollard::Docker;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+pub const IMAGE: &str = "portall-test-busybox:1";
+
+async fn ensure_image(docker: &Docker) -> Result<(), String> {
+    if docker.inspect_image(IMAGE).await.is_ok() {
+        return Ok(());
+    }
+    let dir = std::env::temp_dir().join(format!("portall-bench-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::copy("/bin/busybox", dir.join("busybox"))
+        .map_err(|e| format!("busybox-static is needed (/bin/busybox): {e}"))?;
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\"]\nCMD [\"sleep\", \"86400\"]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let out = tokio::process::Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", IMAGE])
+        .arg(&dir)
+        .output()
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    out.status
+        .success()
+        .then_some(())
+        .ok_or_else(|| String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+fn publish(ports: &[&str]) -> HashMap<String, Option<Vec<PortBinding>>> {
+    ports
+        .iter()
+        .map(|p| {
+            let binding = PortBinding {
+                host_ip: Some(String::new()),
+                host_port: Some(String::new()),
+            };
+            (p.to_string(), Some(vec![binding]))
+        })
+        .collect()
+}
+
+async fn create(docker: &Docker, prefix: &str, n: usize) -> Result<Vec<String>, String> {
+    let names: Vec<String> = (0..n).map(|i| format!("{prefix}{i:04}")).collect();
+    let results: Vec<Result<String, String>> = futures::stream::iter(names.clone())
+        .map(|name| async move {
+            let i: usize = name[name.len() - 4..].parse().unwrap_or(0);
+            let ports: Vec<&str> = if i % 2 == 0 {
+                vec!["80/tcp"]
+            } else {
+                vec!["80/tcp", "53/udp"]
+            };
+            let body = ContainerCreateBody {
+                image: Some(IMAGE.into()),
+                cmd: Some(vec!["sleep".into(), "86400".into()]),
+                labels: Some(HashMap::from([(
+                    "portall-bench".to_string(),
+                    "1".to_string(),
+                )])),
+                host_config: Some(HostConfig {
+                    port_bindings: Some(publish(&ports)),
+                    ..Default::default()
+                }),
+                exposed_ports: Some(ports.iter().map(|p| p.to_string()).collect()),
+                ..Default::default()
+            };
+            let opts = bollard::query_parameters::CreateContainerOptions {
+                name: Some(name.clone()),
+                ..Default::default()
+            };
+            docker
+                .create_container(Some(opts), body)
+                .await
+                .map_err(|e| e.to_string())?;
+            docker
+                .start_container(
+                    &name,
+                    None::<bollard::query_parameters::StartContainerOptions>,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(name)
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+async fn remove(docker: &Docker, names: &[String]) {
+    futures::stream::iter(names)
+        .for_each_concurrent(8, |name| async move {
+            let opts = bollard::query_parameters::RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            };
+            let _ = docker.remove_container(name, Some(opts)).await;
+        })
+        .await;
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs the benchmark for each container count and prints a table.
+pub async fn run(counts: &[usize]) -> Result<(), String> {
+    let docker = Docker::connect_with_socket_defaults()
+        .map_err(|e| e.to_string())?
+        .negotiate_version()
+        .await
+        .map_err(|e| format!("no Docker engine: {e}"))?;
+    ensure_image(&docker).await?;
+    println!("containers | list /containers/json (median of 5) | scan cold | scan warm | warm/list | bindings | peak RSS");
+    for &n in counts {
+        let prefix = format!("portall-bench-{}-{n}-", std::process::id());
+        let created = create(&docker, &prefix, n).await;
+        let names = match created {
+            Ok(names) => names,
+            Err(e) => {
+                remove(
+                    &docker,
+                    &(0..n)
+                        .map(|i| format!("{prefix}{i:04}"))
+                        .collect::<Vec<_>>(),
+                )
+                .await;
+                return Err(format!("creating containers: {e}"));
+            }
+        };
+        let result = measure(&docker, n).await;
+        remove(&docker, &names).await;
+        let (list, cold, warm, bindings) = result?;
+        println!(
+            "{n:>10} | {:>35.1} ms | {:>6.1} ms | {:>6.1} ms | {:>9.2} | {bindings:>8} | {} MiB",
+            ms(list),
+            ms(cold),
+            ms(warm),
+            warm.as_secs_f64() / list.as_secs_f64(),
+            peak_rss_kib() / 1024
+        );
+    }
+    Ok(())
+}
+
+async fn measure(
+    docker: &Docker,
+    n: usize,
+) -> Result<(Duration, Duration, Duration, usize), String> {
+    let mut lists = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let opts = bollard::query_parameters::ListContainersOptions {
+            all: true,
+            ..Default::default()
+        };
+        let got = docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| e.to_string())?;
+        lists.push(start.elapsed());
+        if got.len() < n {
+            return Err(format!(
+                "expected at least {n} containers, the engine lists {}",
+                got.len()
+            ));
+        }
+    }
+    lists.sort();
+    let dir = std::env::temp_dir().join(format!("portall-bench-db-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let pool = crate::storage::open(&dir.join("bench.db"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let manager = InstanceManager::new(pool.clone(), None);
+    let view = manager
+        .create(&serde_json::json!({"type": "docker", "name": "bench", "auto_detect": false, "config": {"public_host": "192.0.2.1"}}))
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
+    let config = manager.effective_config(&row);
+    let start = Instant::now();
+    let first = crate::scan::scan_instance(&pool, &row, &config, None).await?;
+    let cold = start.elapsed();
+    let start = Instant::now();
+    crate::scan::scan_instance(&pool, &row, &config, None).await?;
+    let warm = start.elapsed();
+    pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((lists[2], cold, warm, first.bindings))
+}
