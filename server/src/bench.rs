@@ -55,7 +55,7 @@ async fn create(docker: &Docker, prefix: &str, n: usize) -> Result<Vec<String>, 
     let results: Vec<Result<String, String>> = futures::stream::iter(names.clone())
         .map(|name| async move {
             let i: usize = name[name.len() - 4..].parse().unwrap_or(0);
-            let ports: Vec<&str> = if i % 2 == 0 {
+            let ports: Vec<&str> = if i.is_multiple_of(2) {
                 vec!["80/tcp"]
             } else {
                 vec!["80/tcp", "53/udp"]
