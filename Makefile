@@ -28,6 +28,7 @@ test: deps-test lint site test-rust test-e2e
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test --workspace

@@ -1,6 +1,6 @@
 // Starts the real `portall` binary (target/debug/portall) on a free loopback port with a temporary
 // SQLite database, waits for /healthz, and hands the address to the tests through the environment.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -34,7 +34,26 @@ async function waitHealthy(url: string, deadlineMs: number): Promise<void> {
   throw new Error(`portall did not become healthy at ${url} within ${deadlineMs} ms`);
 }
 
+/** The FROM-scratch busybox image the tests run containers from (built once, like the Rust harness). */
+function ensureImage(): void {
+  const image = 'portall-test-busybox:1';
+  try {
+    execFileSync('docker', ['image', 'inspect', image], { stdio: 'ignore' });
+    return;
+  } catch {
+    /* build it */
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portall-image-'));
+  fs.copyFileSync('/bin/busybox', path.join(dir, 'busybox'));
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["sleep", "86400"]\n',
+  );
+  execFileSync('docker', ['build', '-q', '-t', image, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+}
+
 export default async function globalSetup(): Promise<void> {
+  ensureImage();
   const binary = process.env.PORTALL_BIN ?? path.join(repoRoot, 'target/debug/portall');
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run 'cargo build -p server' first`);
   if (!fs.existsSync(path.join(repoRoot, 'target/site/pkg/portall.wasm'))) {

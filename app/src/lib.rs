@@ -1,5 +1,6 @@
 //! Portall's user interface: the page shell, routes, pages, server functions and the types
 //! and validation shared by the browser and the server.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

@@ -1,4 +1,5 @@
 //! The browser entry point: hydrates the server-rendered page with the `app` components.
+#![recursion_limit = "256"]
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -1,4 +1,5 @@
 //! Portall's server: configuration, storage, the web app and its REST API.
+#![recursion_limit = "256"]
 
 pub mod backend;
 pub mod bench;
@@ -30,7 +31,11 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
         !config.no_scan,
     );
     scans.start().await;
-    let backend: app::api::SharedBackend = Arc::new(backend::ServerBackend::new(pool.clone()));
+    let backend: app::api::SharedBackend = Arc::new(backend::ServerBackend::new(
+        pool.clone(),
+        instances.clone(),
+        scans.clone(),
+    ));
     let state = web::AppState::new(&config, pool.clone(), instances, scans.clone(), backend);
     let result = web::serve(&config, state, shutdown.clone()).await;
 

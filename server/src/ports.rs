@@ -91,3 +91,23 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), ServiceError> {
     }
     store::delete(pool, id).await.map_err(not_found(id))
 }
+
+/// Sets the nickname of every entry of one host (empty clears it).
+pub async fn rename_host(
+    pool: &SqlitePool,
+    ip: &str,
+    nickname: &str,
+) -> Result<usize, ServiceError> {
+    let nickname = nickname.trim();
+    if nickname.chars().count() > app::ports::NICKNAME_MAX {
+        return Err(ServiceError::field(
+            "nickname",
+            format!("must be at most {} characters", app::ports::NICKNAME_MAX),
+        ));
+    }
+    let changed = store::rename_host(pool, ip, (!nickname.is_empty()).then_some(nickname)).await?;
+    if changed == 0 {
+        return Err(ServiceError::NotFound(format!("host {ip}")));
+    }
+    Ok(changed)
+}

@@ -1,3 +1,6 @@
 //! Reusable pieces of the interface.
 
+pub mod dom;
+pub mod modal;
 pub mod nav;
+pub mod time;

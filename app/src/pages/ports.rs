@@ -1,80 +1,494 @@
-//! The Ports page: every known port, grouped by host.
+//! The Ports page: every known port grouped by host, a filter, and manual entries' add/edit/delete.
 
-use crate::api::list_ports;
+use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
+use crate::components::dom::focus_later;
+use crate::components::modal::{close_modal, close_on_escape, trap_keys};
 use crate::model::{group_by_host, PortEntry};
+use crate::ports::validate_port;
+use crate::validation::FieldErrors;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
+use serde_json::json;
+
+#[derive(Clone, Copy)]
+struct PortsPageState {
+    refresh: RwSignal<u64>,
+    filter: RwSignal<String>,
+    modal: PortModal,
+    notice: RwSignal<Option<(bool, String)>>,
+}
+
+#[derive(Clone, Copy)]
+struct PortModal {
+    open: RwSignal<bool>,
+    editing: RwSignal<Option<PortEntry>>,
+    ip: RwSignal<String>,
+    nickname: RwSignal<String>,
+    number: RwSignal<String>,
+    protocol: RwSignal<String>,
+    description: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+    conflict: RwSignal<Option<String>>,
+    saving: RwSignal<bool>,
+    opener: StoredValue<String>,
+}
+
+impl PortModal {
+    fn new() -> Self {
+        PortModal {
+            open: RwSignal::new(false),
+            editing: RwSignal::new(None),
+            ip: RwSignal::new(String::new()),
+            nickname: RwSignal::new(String::new()),
+            number: RwSignal::new(String::new()),
+            protocol: RwSignal::new("TCP".into()),
+            description: RwSignal::new(String::new()),
+            errors: RwSignal::new(FieldErrors::new()),
+            conflict: RwSignal::new(None),
+            saving: RwSignal::new(false),
+            opener: StoredValue::new(String::new()),
+        }
+    }
+
+    fn open_with(&self, entry: Option<PortEntry>, host: Option<(String, String)>, opener: String) {
+        self.errors.set(FieldErrors::new());
+        self.conflict.set(None);
+        self.saving.set(false);
+        match &entry {
+            Some(e) => {
+                self.ip.set(e.ip_address.clone());
+                self.nickname.set(e.nickname.clone().unwrap_or_default());
+                self.number.set(e.port_number.to_string());
+                self.protocol.set(e.port_protocol.clone());
+                self.description.set(e.description.clone());
+            }
+            None => {
+                let (ip, nick) = host.unwrap_or_default();
+                self.ip.set(ip);
+                self.nickname.set(nick);
+                self.number.set(String::new());
+                self.protocol.set("TCP".into());
+                self.description.set(String::new());
+            }
+        }
+        let discovered = entry.as_ref().is_some_and(|e| e.is_immutable);
+        self.editing.set(entry);
+        self.opener.set_value(opener);
+        self.open.set(true);
+        focus_later(
+            if discovered {
+                "#port-description"
+            } else {
+                "#port-ip"
+            }
+            .into(),
+        );
+    }
+}
+
+fn matches(p: &PortEntry, filter: &str) -> bool {
+    let f = filter.trim().to_lowercase();
+    if f.is_empty() {
+        return true;
+    }
+    if f.chars().all(|c| c.is_ascii_digit()) {
+        return p.port_number.to_string().starts_with(&f);
+    }
+    [
+        p.description.as_str(),
+        p.ip_address.as_str(),
+        p.nickname.as_deref().unwrap_or_default(),
+        p.source.as_str(),
+        p.port_protocol.as_str(),
+    ]
+    .iter()
+    .chain(
+        p.discovered_by
+            .iter()
+            .map(|d| &d.name)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .iter(),
+    )
+    .any(|s| s.to_lowercase().contains(&f))
+}
 
 #[component]
 pub fn PortsPage() -> impl IntoView {
-    let ports = Resource::new(|| (), |_| list_ports());
+    let state = PortsPageState {
+        refresh: RwSignal::new(0),
+        filter: RwSignal::new(String::new()),
+        modal: PortModal::new(),
+        notice: RwSignal::new(None),
+    };
+    provide_context(state);
+    let ports = Resource::new(move || state.refresh.get(), |_| list_ports());
     view! {
         <Title text="Ports · Portall" />
         <div class="page-header">
             <h1>"Ports"</h1>
+            <div class="toolbar">
+                <label class="sr-only" for="port-filter">"Filter ports"</label>
+                <input
+                    id="port-filter"
+                    class="form-control search"
+                    type="search"
+                    placeholder="Filter: port number or text"
+                    prop:value=move || state.filter.get()
+                    on:input=move |ev| state.filter.set(event_target_value(&ev))
+                />
+                <button
+                    id="add-port-btn"
+                    class="btn btn-primary"
+                    on:click=move |_| state.modal.open_with(None, None, "#add-port-btn".into())
+                >
+                    "+ Add Port"
+                </button>
+            </div>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading ports…"</p> }>
-            {move || Suspend::new(async move {
-                match ports.await {
-                    Ok(list) => view! { <HostPanels ports=list /> }.into_any(),
-                    Err(e) => view! {
-                        <p class="alert alert-error" role="alert">"Could not load ports: " {e.to_string()}</p>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        {move || state.notice.get().map(|(ok, msg)| view! {
+            <p id="ports-notice" class=if ok { "alert alert-success" } else { "alert alert-error" } role="status">{msg}</p>
+        })}
+        <Transition fallback=|| view! { <p class="muted">"Loading ports…"</p> }>
+            {move || match ports.get() {
+                None => view! { <p class="muted">"Loading ports…"</p> }.into_any(),
+                Some(Err(e)) => view! {
+                    <p class="alert alert-error" role="alert">"Could not load ports: " {e.to_string()}</p>
+                }.into_any(),
+                Some(Ok(list)) => view! { <HostPanels ports=list /> }.into_any(),
+            }}
+        </Transition>
+        <PortModalView />
     }
+    .into_any()
 }
 
 #[component]
 fn HostPanels(ports: Vec<PortEntry>) -> impl IntoView {
+    let state = expect_context::<PortsPageState>();
     if ports.is_empty() {
         return view! {
             <section class="card empty-state" id="ports-empty">
                 <h2>"No ports yet"</h2>
-                <p>"Add a Docker, Portainer or Komodo integration in Settings and Portall discovers them for you."</p>
+                <p>"Add a port by hand, or add a Docker, Portainer or Komodo integration in Settings and Portall discovers them for you."</p>
                 <a class="btn btn-primary" href="/settings">"Open Settings"</a>
             </section>
         }
         .into_any();
     }
-    let groups = group_by_host(ports);
+    let groups = StoredValue::new(group_by_host(ports));
     view! {
         <div class="host-grid" id="host-panels">
-            {groups
-                .into_iter()
-                .map(|(host, list)| {
-                    let nickname = list.iter().find_map(|p| p.nickname.clone()).unwrap_or_default();
-                    let count = list.len();
-                    view! {
-                        <section class="card host-panel" data-host=host.clone()>
-                            <header class="host-header">
-                                <h2 class="host-address">{host.clone()}</h2>
-                                <span class="host-nickname muted">{nickname}</span>
-                                <span class="badge">{format!("{count} ports")}</span>
-                            </header>
-                            <ul class="port-list">
-                                {list.into_iter().map(|p| view! { <PortRow port=p /> }).collect_view()}
-                            </ul>
-                        </section>
-                    }
-                })
-                .collect_view()}
+            {move || {
+                let filter = state.filter.get();
+                let shown: Vec<(String, Vec<PortEntry>, usize)> = groups.with_value(|g| {
+                    g.iter()
+                        .map(|(host, list)| {
+                            let visible: Vec<PortEntry> = list.iter().filter(|p| matches(p, &filter)).cloned().collect();
+                            (host.clone(), visible, list.len())
+                        })
+                        .filter(|(_, v, _)| !v.is_empty())
+                        .collect()
+                });
+                if shown.is_empty() {
+                    return view! { <p class="muted" id="no-match">"No port matches the filter."</p> }.into_any();
+                }
+                shown
+                    .into_iter()
+                    .map(|(host, list, total)| view! { <HostPanel host list total /> })
+                    .collect_view()
+                    .into_any()
+            }}
         </div>
     }
     .into_any()
 }
 
 #[component]
-fn PortRow(port: PortEntry) -> impl IntoView {
-    let source_class = format!("badge badge-{}", port.source);
+fn HostPanel(host: String, list: Vec<PortEntry>, total: usize) -> impl IntoView {
+    let state = expect_context::<PortsPageState>();
+    let nickname = list
+        .iter()
+        .find_map(|p| p.nickname.clone())
+        .unwrap_or_default();
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(nickname.clone());
+    let noun = if total == 1 { "port" } else { "ports" };
+    let count = if list.len() == total {
+        format!("{total} {noun}")
+    } else {
+        format!("{} of {total} {noun}", list.len())
+    };
+    let host_for_add = host.clone();
+    let nick_for_add = nickname.clone();
+    let host_for_save = host.clone();
+    let save_nickname = move || {
+        let ip = host_for_save.clone();
+        let nick = draft.get_untracked();
+        spawn_local(async move {
+            match rename_host(ip, nick).await {
+                Ok(SaveOutcome::Saved(_)) => {
+                    editing.set(false);
+                    state.refresh.update(|n| *n += 1);
+                }
+                Ok(SaveOutcome::Invalid(e)) => state.notice.set(Some((
+                    false,
+                    e.values().flatten().cloned().collect::<Vec<_>>().join("; "),
+                ))),
+                Ok(SaveOutcome::Conflict(m)) => state.notice.set(Some((false, m))),
+                Err(e) => state.notice.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    let save_on_enter = save_nickname.clone();
+    let panel_id = format!("host-{}", host.replace(['.', ':'], "-"));
+    let section_id = panel_id.clone();
+    let data_host = host.clone();
+    let heading = host.clone();
     view! {
-        <li class="port-row" data-port-id=port.id>
+        <section class="card host-panel" data-host=data_host id=section_id>
+            <header class="host-header">
+                <h2 class="host-address">{heading}</h2>
+                {move || if editing.get() {
+                    let save = save_nickname.clone();
+                    let save_enter = save_on_enter.clone();
+                    view! {
+                        <span class="nickname-edit">
+                            <label class="sr-only" for=format!("{panel_id}-nick")>"Nickname"</label>
+                            <input
+                                class="form-control host-nickname-input"
+                                id=format!("{panel_id}-nick")
+                                maxlength="50"
+                                prop:value=move || draft.get()
+                                on:input=move |ev| draft.set(event_target_value(&ev))
+                                on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                                    "Enter" => save_enter(),
+                                    "Escape" => editing.set(false),
+                                    _ => {}
+                                }
+                            />
+                            <button class="btn btn-sm btn-primary save-nickname-btn" on:click=move |_| save()>"Save"</button>
+                        </span>
+                    }.into_any()
+                } else {
+                    let nick = nickname.clone();
+                    view! {
+                        <span class="host-nickname muted">{nick.clone()}</span>
+                        <button
+                            class="btn btn-link btn-sm edit-nickname-btn"
+                            title="Edit the host's nickname"
+                            aria-label=format!("Edit nickname of {}", host)
+                            on:click=move |_| {
+                                draft.set(nick.clone());
+                                editing.set(true);
+                            }
+                        >
+                            "✎"
+                        </button>
+                    }.into_any()
+                }}
+                <span class="badge host-count">{count}</span>
+            </header>
+            <ul class="port-list">
+                {list.into_iter().map(|p| view! { <PortRow port=p /> }).collect_view()}
+            </ul>
+            <button
+                class="btn btn-sm btn-outline add-host-port-btn"
+                on:click=move |ev| {
+                    let _ = ev;
+                    state.modal.open_with(None, Some((host_for_add.clone(), nick_for_add.clone())), "#add-port-btn".into())
+                }
+            >
+                "+ Add port on this host"
+            </button>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn PortRow(port: PortEntry) -> impl IntoView {
+    let state = expect_context::<PortsPageState>();
+    let stale = port.is_stale();
+    let local = port.is_local_only();
+    let id = port.id;
+    let confirming = RwSignal::new(false);
+    let source_label = match port
+        .discovered_by
+        .iter()
+        .map(|d| d.name.clone())
+        .collect::<Vec<_>>()
+    {
+        names if names.is_empty() => port.source.clone(),
+        names => format!("{} · {}", port.source, names.join(", ")),
+    };
+    let can_delete = !port.is_immutable || stale;
+    let last_seen = port
+        .last_seen()
+        .map(|s| s.get(..16).unwrap_or(s).to_string());
+    let entry = StoredValue::new(port.clone());
+    let remove = move |_| {
+        if !confirming.get_untracked() {
+            confirming.set(true);
+            return;
+        }
+        spawn_local(async move {
+            match delete_port(id).await {
+                Ok(o) if o.ok => state.refresh.update(|n| *n += 1),
+                Ok(o) => state.notice.set(Some((false, o.message))),
+                Err(e) => state.notice.set(Some((false, e.to_string()))),
+            }
+            confirming.set(false);
+        });
+    };
+    view! {
+        <li class="port-row" class:stale=stale data-port-id=id data-port=port.port_number>
             <span class="port-number">{port.port_number}</span>
             <span class="port-proto">{port.port_protocol.clone()}</span>
-            <span class="port-desc">{port.description.clone()}</span>
-            <span class=source_class>{port.source.clone()}</span>
-            {port.is_immutable.then(|| view! { <span class="lock" title="Discovered: managed by its integration">"🔒"</span> })}
+            <span class="port-desc">
+                {port.description.clone()}
+                {local.then(|| view! { " " <span class="badge badge-local" title="Published on the host's loopback only: not reachable from other machines">"local only"</span> })}
+                {stale.then(|| view! { " " <span class="badge badge-stale">{format!("last seen {}", last_seen.clone().unwrap_or_default())}</span> })}
+            </span>
+            <span class=format!("badge badge-{}", port.source)>{source_label}</span>
+            <span class="row-actions">
+                {port.is_immutable.then(|| view! { <span class="lock" title="Discovered: its integration manages number and protocol">"🔒"</span> })}
+                <button
+                    class="btn btn-link btn-sm edit-port-btn"
+                    aria-label=format!("Edit port {}", port.port_number)
+                    on:click=move |_| state.modal.open_with(Some(entry.get_value()), None, format!("[data-port-id='{id}'] .edit-port-btn"))
+                >
+                    "Edit"
+                </button>
+                {can_delete.then(|| view! {
+                    <button class="btn btn-link btn-sm delete-port-btn" aria-label=format!("Delete port {}", port.port_number) on:click=remove>
+                        {move || if confirming.get() { "Confirm delete" } else if stale { "Remove" } else { "Delete" }}
+                    </button>
+                })}
+            </span>
         </li>
     }
+    .into_any()
+}
+
+#[component]
+fn PortModalView() -> impl IntoView {
+    let state = expect_context::<PortsPageState>();
+    let m = state.modal;
+    let close = move || close_modal(m.open, m.opener);
+    close_on_escape(m.open, close);
+    let discovered = move || {
+        m.editing
+            .with(|e| e.as_ref().is_some_and(|e| e.is_immutable))
+    };
+    let err = move |k: &'static str| move || m.errors.with(|e| e.get(k).map(|v| v.join("; ")));
+    let invalid = move |k: &'static str| move || m.errors.with(|e| e.contains_key(k)).to_string();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let editing = m.editing.get_untracked();
+        let input = json!({
+            "ip_address": m.ip.get_untracked(),
+            "nickname": m.nickname.get_untracked(),
+            "port_number": m.number.get_untracked(),
+            "port_protocol": m.protocol.get_untracked(),
+            "description": m.description.get_untracked(),
+        });
+        if let Err(errors) = validate_port(&input, editing.as_ref()) {
+            let first = errors.keys().next().cloned();
+            m.errors.set(errors);
+            if let Some(k) = first {
+                focus_later(format!(
+                    "#port-{}",
+                    k.trim_start_matches("port_").replace('_', "-")
+                ));
+            }
+            return;
+        }
+        m.errors.set(FieldErrors::new());
+        m.conflict.set(None);
+        m.saving.set(true);
+        let body = input.to_string();
+        spawn_local(async move {
+            match save_port(editing.map(|e| e.id), body).await {
+                Ok(SaveOutcome::Saved(_)) => {
+                    close_modal(m.open, m.opener);
+                    state.refresh.update(|n| *n += 1);
+                }
+                Ok(SaveOutcome::Invalid(e)) => m.errors.set(e),
+                Ok(SaveOutcome::Conflict(msg)) => m.conflict.set(Some(msg)),
+                Err(e) => m.conflict.set(Some(e.to_string())),
+            }
+            m.saving.set(false);
+        });
+    };
+    view! {
+        <div class="modal-backdrop" hidden=move || !m.open.get()>
+            <form
+                class="modal-dialog"
+                id="portModal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="portModalLabel"
+                novalidate=true
+                on:submit=save
+                on:keydown=move |ev| trap_keys("portModal", ev)
+            >
+                <div class="modal-header">
+                    <h2 class="modal-title" id="portModalLabel">
+                        {move || if m.editing.get().is_some() { "Edit Port" } else { "Add Port" }}
+                    </h2>
+                    <button type="button" class="btn-close" aria-label="Close" on:click=move |_| close()>"×"</button>
+                </div>
+                <div class="modal-body">
+                    {move || discovered().then(|| view! {
+                        <p class="alert alert-info">"Discovered by an integration: only the description can change."</p>
+                    })}
+                    {move || m.conflict.get().map(|c| view! { <p class="alert alert-error" role="alert" id="port-conflict">{c}</p> })}
+                    <div class="form-group">
+                        <label class="form-label" for="port-ip">"Host address"</label>
+                        <input class="form-control" id="port-ip" placeholder="192.168.1.20 or nas.lan"
+                            disabled=discovered aria-invalid=invalid("ip_address")
+                            prop:value=move || m.ip.get() on:input=move |ev| m.ip.set(event_target_value(&ev)) />
+                        {move || err("ip_address")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                    </div>
+                    <div class="form-group">
+                        <label class="form-label" for="port-nickname">"Host nickname (optional)"</label>
+                        <input class="form-control" id="port-nickname" maxlength="50"
+                            prop:value=move || m.nickname.get() on:input=move |ev| m.nickname.set(event_target_value(&ev)) />
+                        {move || err("nickname")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                    </div>
+                    <div class="form-group">
+                        <label class="form-label" for="port-number">"Port"</label>
+                        <input class="form-control" id="port-number" type="number" min="1" max="65535"
+                            disabled=discovered aria-invalid=invalid("port_number")
+                            prop:value=move || m.number.get() on:input=move |ev| m.number.set(event_target_value(&ev)) />
+                        {move || err("port_number")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                    </div>
+                    <div class="form-group">
+                        <label class="form-label" for="port-protocol">"Protocol"</label>
+                        <select class="form-control" id="port-protocol" disabled=discovered
+                            prop:value=move || m.protocol.get() on:change=move |ev| m.protocol.set(event_target_value(&ev))>
+                            <option value="TCP">"TCP"</option>
+                            <option value="UDP">"UDP"</option>
+                        </select>
+                        {move || err("port_protocol")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                    </div>
+                    <div class="form-group">
+                        <label class="form-label" for="port-description">"Description"</label>
+                        <input class="form-control" id="port-description" maxlength="100" aria-invalid=invalid("description")
+                            prop:value=move || m.description.get() on:input=move |ev| m.description.set(event_target_value(&ev)) />
+                        {move || err("description")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                    </div>
+                </div>
+                <div class="modal-footer">
+                    <button type="button" class="btn btn-secondary" id="port-cancel-btn" on:click=move |_| close()>"Cancel"</button>
+                    <button type="submit" class="btn btn-success" id="save-port-btn" disabled=move || m.saving.get()>
+                        {move || if m.saving.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+    .into_any()
 }

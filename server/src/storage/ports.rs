@@ -161,3 +161,18 @@ pub async fn delete_many(
             .rows_affected(),
     )
 }
+
+pub async fn rename_host(
+    pool: &SqlitePool,
+    ip: &str,
+    nickname: Option<&str>,
+) -> Result<usize, StoreError> {
+    Ok(
+        sqlx::query("UPDATE port SET nickname = ? WHERE ip_address = ?")
+            .bind(nickname)
+            .bind(ip)
+            .execute(pool)
+            .await?
+            .rows_affected() as usize,
+    )
+}

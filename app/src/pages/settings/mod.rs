@@ -1,4 +1,8 @@
-//! The Settings page: integrations and the system status card.
+//! The Settings page: the Docker Integration section and the system status card.
+
+mod instance_block;
+mod instance_modal;
+mod integrations;
 
 use crate::api::system_status;
 use crate::model::SystemHealth;
@@ -12,8 +16,10 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Settings"</h1>
         </div>
+        <integrations::DockerIntegration />
         <SystemCard />
     }
+    .into_any()
 }
 
 /// Database health, schema and counts; "Check now" asks the server again.
@@ -49,6 +55,7 @@ fn SystemCard() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]

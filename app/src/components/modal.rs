@@ -1,0 +1,61 @@
+//! An accessible modal dialog: Esc closes, Tab stays inside, focus returns to the opener.
+
+use super::dom::focus_now;
+use leptos::prelude::*;
+
+const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), a[href]";
+
+/// Keeps Tab / Shift+Tab inside `#{dialog_id}` (Esc: see `close_on_escape`).
+pub fn trap_keys(dialog_id: &'static str, ev: leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    if ev.key() != "Tab" {
+        return;
+    }
+    let Ok(Some(dialog)) = document().query_selector(&format!("#{dialog_id}")) else {
+        return;
+    };
+    let Ok(nodes) = dialog.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let items: Vec<leptos::web_sys::HtmlElement> = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        .filter(|e| e.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let is = |e: &leptos::web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == e.unchecked_ref::<leptos::web_sys::Element>())
+    };
+    if ev.shift_key() && is(first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && is(last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
+}
+
+/// Esc closes the modal wherever focus is (a button that disabled itself leaves focus on the body).
+pub fn close_on_escape(open: RwSignal<bool>, close: impl Fn() + Clone + 'static) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if open.get_untracked() && ev.key() == "Escape" {
+            ev.prevent_default();
+            close();
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+/// Closes a modal and gives focus back to the element that opened it.
+pub fn close_modal(open: RwSignal<bool>, opener: StoredValue<String>) {
+    open.set(false);
+    let selector = opener.get_value();
+    if !selector.is_empty() {
+        request_animation_frame(move || focus_now(&selector));
+    }
+}

@@ -1,0 +1,137 @@
+//! One instance block: name, type, status, last scan, counts, auto-scan, and its actions.
+
+use super::integrations::{ask_delete, Section};
+use crate::api::scan_instance;
+use crate::components::time::{every, relative};
+use crate::instances::{InstanceState, InstanceView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+fn plural(n: i64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+fn status_text(i: &InstanceView) -> String {
+    match i.status.state {
+        InstanceState::Ok => "OK".into(),
+        InstanceState::Error => {
+            format!("Error: {}", i.status.last_error.clone().unwrap_or_default())
+        }
+        InstanceState::Scanning => "Scanning…".into(),
+        InstanceState::Disabled => "Disabled".into(),
+        InstanceState::Never => "Never scanned".into(),
+    }
+}
+
+fn state_class(s: InstanceState) -> &'static str {
+    match s {
+        InstanceState::Ok => "ok",
+        InstanceState::Error => "error",
+        InstanceState::Scanning => "scanning",
+        InstanceState::Disabled => "disabled",
+        InstanceState::Never => "never",
+    }
+}
+
+#[component]
+pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
+    let section = expect_context::<Section>();
+    let id = instance.id;
+    let i = StoredValue::new(instance);
+    let busy = move || section.scanning.with(|s| s.contains(&id));
+    let state = move || {
+        if busy() {
+            InstanceState::Scanning
+        } else {
+            i.with_value(|i| i.status.state)
+        }
+    };
+    let scan = move |_| {
+        section.scanning.update(|s| {
+            s.insert(id);
+        });
+        section.results.update(|r| {
+            r.remove(&id);
+        });
+        spawn_local(async move {
+            let outcome = match scan_instance(id).await {
+                Ok(o) => (o.ok, o.message),
+                Err(e) => (false, e.to_string()),
+            };
+            section.results.update(|r| {
+                r.insert(id, outcome);
+            });
+            section.scanning.update(|s| {
+                s.remove(&id);
+            });
+            section.reload();
+        });
+    };
+    let (name, itype) = i.with_value(|i| (i.name.clone(), i.instance_type));
+    let last_scan = move || {
+        i.with_value(|v| match &v.status.last_scan_at {
+            Some(at) => view! { <time datetime=at.clone() title=format!("{at} UTC")>{relative(&section.now(), at)}</time> }.into_any(),
+            None => view! { <span>"Never"</span> }.into_any(),
+        })
+    };
+    view! {
+        <article class="docker-instance-block card" data-instance-id=id data-state=move || state_class(state())>
+            <div class="instance-header">
+                <h3>
+                    <span class="instance-name">{name.clone()}</span>
+                    <span class=format!("badge badge-{}", itype.as_str())>{itype.short_label()}</span>
+                </h3>
+                <div class="instance-status">
+                    <span class=move || format!("status-indicator {}", state_class(state()))></span>
+                    <span class="status-text">
+                        {move || if busy() { "Scanning…".to_string() } else { i.with_value(status_text) }}
+                    </span>
+                </div>
+            </div>
+            <div class="instance-details">
+                <div class="detail-item">
+                    <span class="label">"Last Scan: "</span>
+                    <span class="value last-scan">{last_scan}</span>
+                </div>
+                <div class="detail-item">
+                    <span class="label">"Services: "</span>
+                    <span class="value services">
+                        {i.with_value(|v| format!("{}, {}", plural(v.status.service_count, "container"), plural(v.status.port_count, "port")))}
+                    </span>
+                </div>
+                <div class="detail-item">
+                    <span class="label">"Auto-scan: "</span>
+                    <span class="value auto-scan">
+                        {i.with_value(|v| if v.enabled && v.auto_detect { every(v.scan_interval) } else { "off".to_string() })}
+                    </span>
+                </div>
+            </div>
+            <div class="instance-actions">
+                <button
+                    class="btn btn-sm btn-secondary scan-instance-btn"
+                    disabled=move || busy() || !i.with_value(|v| v.enabled)
+                    title=move || if i.with_value(|v| v.enabled) { "Scan now" } else { "Enable it to scan" }
+                    on:click=scan
+                >
+                    {move || if busy() { "Scanning…" } else { "Scan Now" }}
+                </button>
+                <button
+                    class="btn btn-sm btn-outline edit-instance-btn"
+                    on:click=move |_| section.modal.open_edit(i.get_value())
+                >
+                    "Edit"
+                </button>
+                <button
+                    class="btn btn-sm btn-outline-danger delete-instance-btn"
+                    on:click=move |_| ask_delete(section, id, name.clone())
+                >
+                    "Delete"
+                </button>
+            </div>
+            {move || section.results.with(|r| r.get(&id).cloned()).map(|(ok, msg)| view! {
+                <p class=if ok { "action-result scan-result ok" } else { "action-result scan-result error" } role="status">{msg}</p>
+            })}
+        </article>
+    }
+    .into_any()
+}

@@ -1,0 +1,616 @@
+//! The add/edit integration modal: step 1 picks the type, step 2 takes the common and the type's fields
+//! (rendered from the type schema), tests the connection, validates (shared rules) and saves.
+
+use super::integrations::Section;
+use crate::api::{save_instance, test_instance, SaveOutcome};
+use crate::components::dom::focus_later;
+use crate::components::modal::{close_modal, close_on_escape, trap_keys};
+use crate::instances::{
+    type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind, FieldSchema,
+    InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
+};
+use crate::validation::FieldErrors;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Map, Value};
+
+#[derive(Clone, Copy)]
+pub struct ModalState {
+    pub open: RwSignal<bool>,
+    pub step: RwSignal<u8>,
+    pub editing: RwSignal<Option<InstanceView>>,
+    pub itype: RwSignal<Option<InstanceType>>,
+    pub name: RwSignal<String>,
+    pub enabled: RwSignal<bool>,
+    pub auto_detect: RwSignal<bool>,
+    pub interval: RwSignal<String>,
+    pub fields: RwSignal<Map<String, Value>>,
+    pub errors: RwSignal<FieldErrors>,
+    pub test: RwSignal<Option<(bool, String)>>,
+    pub testing: RwSignal<bool>,
+    pub saving: RwSignal<bool>,
+    pub failure: RwSignal<Option<String>>,
+    pub opener: StoredValue<String>,
+}
+
+/// The element id of a form field (the seed's ids: `docker-host`, `portainer-api-key`…).
+pub fn field_id(t: InstanceType, name: &str) -> String {
+    format!("{}-{}", t.as_str(), name.replace('_', "-"))
+}
+
+/// The element that shows an error key.
+fn error_target(t: Option<InstanceType>, key: &str) -> String {
+    match (key, t) {
+        ("name", _) => "instance-name".into(),
+        ("scan_interval", _) => "instance-scan-interval".into(),
+        ("enabled", _) => "instance-enabled".into(),
+        ("auto_detect", _) => "instance-auto-detect".into(),
+        (k, Some(t)) if k.starts_with("config.") => field_id(t, &k["config.".len()..]),
+        _ => "instance-name".into(),
+    }
+}
+
+fn defaults(t: InstanceType) -> Map<String, Value> {
+    type_schema(t)
+        .fields
+        .into_iter()
+        .map(|f| {
+            let v = match (f.kind, f.default) {
+                (FieldKind::Checkbox, Value::Bool(b)) => Value::Bool(b),
+                (FieldKind::Checkbox, _) => Value::Bool(false),
+                (_, Value::Null) => Value::String(String::new()),
+                (_, Value::Number(n)) => Value::String(n.to_string()),
+                (_, v) => v,
+            };
+            (f.name, v)
+        })
+        .collect()
+}
+
+impl ModalState {
+    pub fn new() -> Self {
+        ModalState {
+            open: RwSignal::new(false),
+            step: RwSignal::new(1),
+            editing: RwSignal::new(None),
+            itype: RwSignal::new(None),
+            name: RwSignal::new(String::new()),
+            enabled: RwSignal::new(true),
+            auto_detect: RwSignal::new(true),
+            interval: RwSignal::new(SCAN_INTERVAL_DEFAULT.to_string()),
+            fields: RwSignal::new(Map::new()),
+            errors: RwSignal::new(FieldErrors::new()),
+            test: RwSignal::new(None),
+            testing: RwSignal::new(false),
+            saving: RwSignal::new(false),
+            failure: RwSignal::new(None),
+            opener: StoredValue::new(String::new()),
+        }
+    }
+
+    fn reset(&self) {
+        self.errors.set(FieldErrors::new());
+        self.test.set(None);
+        self.failure.set(None);
+        self.testing.set(false);
+        self.saving.set(false);
+    }
+
+    pub fn open_new(&self, opener: &str) {
+        self.reset();
+        self.editing.set(None);
+        self.itype.set(None);
+        self.name.set(String::new());
+        self.enabled.set(true);
+        self.auto_detect.set(true);
+        self.interval.set(SCAN_INTERVAL_DEFAULT.to_string());
+        self.fields.set(Map::new());
+        self.step.set(1);
+        self.opener.set_value(opener.to_string());
+        self.open.set(true);
+        focus_later("#type-docker".into());
+    }
+
+    /// Edit opens at step 2 with the stored values (secrets blank: "leave blank to keep").
+    pub fn open_edit(&self, i: InstanceView) {
+        self.reset();
+        let mut fields = defaults(i.instance_type);
+        for (k, v) in &i.config {
+            if fields.contains_key(k) {
+                let v = match v {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    other => other.clone(),
+                };
+                fields.insert(k.clone(), v);
+            }
+        }
+        self.itype.set(Some(i.instance_type));
+        self.name.set(i.name.clone());
+        self.enabled.set(i.enabled);
+        self.auto_detect.set(i.auto_detect);
+        self.interval.set(i.scan_interval.to_string());
+        self.fields.set(fields);
+        self.opener.set_value(format!(
+            ".docker-instance-block[data-instance-id='{}'] .edit-instance-btn",
+            i.id
+        ));
+        self.editing.set(Some(i));
+        self.step.set(2);
+        self.open.set(true);
+        focus_later("#instance-name".into());
+    }
+
+    fn choose(&self, t: InstanceType) {
+        if self.itype.get_untracked() != Some(t) {
+            self.fields.set(defaults(t));
+        }
+        self.itype.set(Some(t));
+    }
+
+    fn next(&self) {
+        match self.itype.get_untracked() {
+            Some(t) => {
+                if self.fields.with_untracked(Map::is_empty) {
+                    self.fields.set(defaults(t));
+                }
+                self.step.set(2);
+                focus_later("#instance-name".into());
+            }
+            None => {
+                let mut e = FieldErrors::new();
+                crate::validation::push_error(&mut e, "type", "choose the kind of integration");
+                self.errors.set(e);
+                focus_later("#type-docker".into());
+            }
+        }
+    }
+
+    /// The form as the API takes it; blank secrets are left out (the stored ones stay).
+    fn input(&self) -> Value {
+        let t = self.itype.get_untracked().unwrap_or(InstanceType::Docker);
+        let schema = type_schema(t);
+        let mut config = Map::new();
+        for (k, v) in self.fields.get_untracked() {
+            let secret = schema.fields.iter().any(|f| f.name == k && f.secret);
+            if secret && v.as_str().is_some_and(str::is_empty) {
+                continue;
+            }
+            config.insert(k, v);
+        }
+        let mut body = json!({
+            "type": t.as_str(),
+            "name": self.name.get_untracked(),
+            "enabled": self.enabled.get_untracked(),
+            "auto_detect": self.auto_detect.get_untracked(),
+            "scan_interval": self.interval.get_untracked(),
+            "config": config,
+        });
+        if let Some(e) = self.editing.get_untracked() {
+            body["id"] = json!(e.id);
+        }
+        body
+    }
+
+    /// What the shared validator compares against when editing (set secrets count as present).
+    fn existing(&self) -> Option<ExistingInstance> {
+        self.editing.get_untracked().map(|e| {
+            let mut config = e.config.clone();
+            for f in type_schema(e.instance_type)
+                .fields
+                .iter()
+                .filter(|f| f.secret)
+            {
+                if config.remove(&format!("{}_set", f.name)) == Some(Value::Bool(true)) {
+                    config.insert(f.name.clone(), Value::String("(saved)".into()));
+                }
+            }
+            ExistingInstance {
+                id: e.id,
+                name: e.name,
+                instance_type: e.instance_type,
+                enabled: e.enabled,
+                auto_detect: e.auto_detect,
+                scan_interval: e.scan_interval,
+                config,
+            }
+        })
+    }
+
+    fn show_errors(&self, errors: FieldErrors) {
+        // The first field in the form's order, not the map's.
+        let t = self.itype.get_untracked();
+        let mut order: Vec<String> = ["type", "name", "enabled", "auto_detect", "scan_interval"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        if let Some(t) = t {
+            order.extend(
+                type_schema(t)
+                    .fields
+                    .into_iter()
+                    .map(|f| format!("config.{}", f.name)),
+            );
+        }
+        let first = order
+            .into_iter()
+            .find(|k| errors.contains_key(k))
+            .or_else(|| errors.keys().next().cloned());
+        self.errors.set(errors);
+        if let Some(key) = first {
+            focus_later(format!("#{}", error_target(t, &key)));
+        }
+    }
+
+    fn test_connection(&self) {
+        let me = *self;
+        me.test.set(None);
+        me.testing.set(true);
+        let body = me.input().to_string();
+        spawn_local(async move {
+            match test_instance(body).await {
+                Ok(SaveOutcome::Saved(o)) => me.test.set(Some((o.ok, o.message))),
+                Ok(SaveOutcome::Invalid(e)) => me.show_errors(e),
+                Ok(SaveOutcome::Conflict(m)) => me.test.set(Some((false, m))),
+                Err(e) => me.test.set(Some((false, e.to_string()))),
+            }
+            me.testing.set(false);
+        });
+    }
+
+    fn save(&self, section: Section) {
+        let me = *self;
+        let existing = me.existing();
+        let others: Vec<String> = section
+            .instances()
+            .into_iter()
+            .filter(|i| existing.as_ref().is_none_or(|e| e.id != i.id))
+            .map(|i| i.name)
+            .collect();
+        let mut input = me.input();
+        // The shared rules first, in the browser; the server checks again.
+        let mut check = input.clone();
+        if let (Some(e), Some(cfg)) = (
+            &existing,
+            check.get_mut("config").and_then(Value::as_object_mut),
+        ) {
+            for (k, v) in &e.config {
+                cfg.entry(k.clone()).or_insert(v.clone());
+            }
+        }
+        if let Err(errors) = validate_instance(&check, existing.as_ref(), &others) {
+            me.show_errors(errors);
+            return;
+        }
+        me.errors.set(FieldErrors::new());
+        me.failure.set(None);
+        me.saving.set(true);
+        let id = existing.map(|e| e.id);
+        if let Some(o) = input.as_object_mut() {
+            o.remove("id");
+        }
+        let body = input.to_string();
+        spawn_local(async move {
+            match save_instance(id, body).await {
+                Ok(SaveOutcome::Saved(_)) => {
+                    me.open.set(false);
+                    // The block is drawn anew with the saved values: focus its button once it is there.
+                    section.focus_after_reload.set(Some(me.opener.get_value()));
+                    section.reload();
+                }
+                Ok(SaveOutcome::Invalid(e)) => me.show_errors(e),
+                Ok(SaveOutcome::Conflict(m)) => me.failure.set(Some(m)),
+                Err(e) => me.failure.set(Some(format!("Could not save: {e}"))),
+            }
+            me.saving.set(false);
+        });
+    }
+}
+
+/// Messages of one error key, shown under its field.
+fn errors_of(m: ModalState, key: &'static str) -> impl Fn() -> Option<String> {
+    move || m.errors.with(|e| e.get(key).map(|v| v.join("; ")))
+}
+
+#[component]
+fn FieldError(id: String, messages: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        {move || messages.get().map(|m| view! { <div class="invalid-feedback" id=format!("{id}-error")>{m}</div> })}
+    }
+}
+
+#[component]
+pub fn InstanceModal() -> impl IntoView {
+    let section = expect_context::<Section>();
+    let m = section.modal;
+    let close = move || close_modal(m.open, m.opener);
+    close_on_escape(m.open, close);
+    let title = move || match (m.editing.get(), m.step.get(), m.itype.get()) {
+        (Some(e), _, _) => format!("Edit {}", e.name),
+        (None, 2, Some(t)) => format!("Add {} Integration", t.label()),
+        _ => "Add Docker Integration".to_string(),
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if m.step.get_untracked() == 1 {
+            m.next();
+        } else {
+            m.save(section);
+        }
+    };
+    view! {
+        <div class="modal-backdrop" hidden=move || !m.open.get()>
+            <form
+                class="modal-dialog"
+                id="dockerInstanceModal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="dockerInstanceModalLabel"
+                novalidate=true
+                on:submit=on_submit
+                on:keydown=move |ev| trap_keys("dockerInstanceModal", ev)
+            >
+                <div class="modal-header">
+                    <h2 class="modal-title" id="dockerInstanceModalLabel">{title}</h2>
+                    <button type="button" class="btn-close" aria-label="Close" on:click=move |_| close()>"×"</button>
+                </div>
+                <div class="modal-body">
+                    <div id="instance-type-step" class="modal-step" hidden=move || m.step.get() != 1>
+                        <fieldset class="type-selection">
+                            <legend class="form-label">"Choose Integration Type:"</legend>
+                            {type_schemas().into_iter().map(|s| {
+                                let t = s.instance_type;
+                                let id = format!("type-{}", t.as_str());
+                                let label_for = id.clone();
+                                view! {
+                                    <label class="type-card" for=label_for>
+                                        <input
+                                            class="form-check-input"
+                                            type="radio"
+                                            name="instance_type"
+                                            id=id
+                                            value=t.as_str()
+                                            prop:checked=move || m.itype.get() == Some(t)
+                                            on:change=move |_| m.choose(t)
+                                        />
+                                        <span>
+                                            <strong>{s.label.clone()}</strong>
+                                            <small>{s.description.clone()}</small>
+                                        </span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <FieldError id="type-docker".into() messages=Signal::derive(errors_of(m, "type")) />
+                    </div>
+                    <div id="instance-config-step" class="modal-step" hidden=move || m.step.get() != 2>
+                        <CommonFields />
+                        {move || m.itype.get().map(|t| view! { <TypeFields itype=t /> })}
+                        {move || m.test.get().map(|(ok, msg)| view! {
+                            <p id="test-connection-result" class=if ok { "alert alert-success" } else { "alert alert-error" } role="status">
+                                {if ok { "Connected: " } else { "Failed: " }} {msg}
+                            </p>
+                        })}
+                        {move || m.failure.get().map(|msg| view! { <p class="alert alert-error" role="alert" id="save-error">{msg}</p> })}
+                    </div>
+                </div>
+                <div class="modal-footer">
+                    <button type="button" class="btn btn-secondary" id="instance-cancel-btn" on:click=move |_| close()>"Cancel"</button>
+                    <button
+                        type="button"
+                        id="instance-back-btn"
+                        class="btn btn-outline"
+                        hidden=move || m.step.get() != 2 || m.editing.get().is_some()
+                        on:click=move |_| {
+                            m.step.set(1);
+                            focus_later("#type-docker".into());
+                        }
+                    >
+                        "Back"
+                    </button>
+                    <button type="submit" id="instance-next-btn" class="btn btn-primary" hidden=move || m.step.get() != 1>
+                        "Next"
+                    </button>
+                    <button
+                        type="button"
+                        id="test-connection-btn"
+                        class="btn btn-outline"
+                        hidden=move || m.step.get() != 2
+                        disabled=move || m.testing.get()
+                        on:click=move |_| m.test_connection()
+                    >
+                        {move || if m.testing.get() { "Testing…" } else { "Test Connection" }}
+                    </button>
+                    <button
+                        type="submit"
+                        id="save-instance-btn"
+                        class="btn btn-success"
+                        hidden=move || m.step.get() != 2
+                        disabled=move || m.saving.get()
+                    >
+                        {move || if m.saving.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn CommonFields() -> impl IntoView {
+    let m = expect_context::<Section>().modal;
+    let invalid =
+        move |key: &'static str| move || m.errors.with(|e| e.contains_key(key)).to_string();
+    view! {
+        <div class="form-group">
+            <label for="instance-name" class="form-label">"Name"</label>
+            <input
+                type="text"
+                class="form-control"
+                id="instance-name"
+                name="name"
+                maxlength="100"
+                placeholder="Leave blank to name it after its address"
+                aria-invalid=invalid("name")
+                aria-describedby="instance-name-error"
+                prop:value=move || m.name.get()
+                on:input=move |ev| m.name.set(event_target_value(&ev))
+            />
+            <FieldError id="instance-name".into() messages=Signal::derive(errors_of(m, "name")) />
+        </div>
+        <div class="form-check">
+            <input
+                class="form-check-input"
+                type="checkbox"
+                id="instance-enabled"
+                name="enabled"
+                prop:checked=move || m.enabled.get()
+                on:change=move |ev| m.enabled.set(event_target_checked(&ev))
+            />
+            <label class="form-check-label" for="instance-enabled">"Enable Integration"</label>
+        </div>
+        <div class="form-check">
+            <input
+                class="form-check-input"
+                type="checkbox"
+                id="instance-auto-detect"
+                name="auto_detect"
+                prop:checked=move || m.auto_detect.get()
+                on:change=move |ev| m.auto_detect.set(event_target_checked(&ev))
+            />
+            <label class="form-check-label" for="instance-auto-detect">"Auto-detect Ports"</label>
+        </div>
+        <div class="form-group">
+            <label for="instance-scan-interval" class="form-label">"Scan Interval (seconds)"</label>
+            <input
+                type="number"
+                class="form-control"
+                id="instance-scan-interval"
+                name="scan_interval"
+                min="60"
+                max="86400"
+                aria-invalid=invalid("scan_interval")
+                aria-describedby="instance-scan-interval-error"
+                prop:value=move || m.interval.get()
+                on:input=move |ev| m.interval.set(event_target_value(&ev))
+            />
+            <small class="form-text">"60 seconds to 1 day; 300 = every 5 minutes."</small>
+            <FieldError id="instance-scan-interval".into() messages=Signal::derive(errors_of(m, "scan_interval")) />
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TypeFields(itype: InstanceType) -> impl IntoView {
+    let schema = type_schema(itype);
+    view! {
+        <div id=format!("{}-config", itype.as_str()) class="type-config">
+            {schema.fields.into_iter().map(|f| view! { <ConfigField itype f /> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
+    let section = expect_context::<Section>();
+    let m = section.modal;
+    let id = field_id(itype, &f.name);
+    let key = f.name.clone();
+    let error_key = format!("config.{}", f.name);
+    let err_key = error_key.clone();
+    let messages = Signal::derive(move || m.errors.with(|e| e.get(&err_key).map(|v| v.join("; "))));
+    let value = {
+        let key = key.clone();
+        move || {
+            m.fields.with(|c| {
+                c.get(&key)
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+        }
+    };
+    let set = {
+        let key = key.clone();
+        move |v: Value| {
+            m.fields.update(|c| {
+                c.insert(key.clone(), v);
+            })
+        }
+    };
+    if f.kind == FieldKind::Checkbox {
+        let checked = {
+            let key = key.clone();
+            move || {
+                m.fields
+                    .with(|c| c.get(&key).and_then(Value::as_bool).unwrap_or(false))
+            }
+        };
+        return view! {
+            <div class="form-check">
+                <input
+                    class="form-check-input"
+                    type="checkbox"
+                    id=id.clone()
+                    name=key.clone()
+                    prop:checked=checked
+                    on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))
+                />
+                <label class="form-check-label" for=id.clone()>{f.label.clone()}</label>
+            </div>
+        }
+        .into_any();
+    }
+    let input_type = match f.kind {
+        FieldKind::Url => "url",
+        FieldKind::Password => "password",
+        FieldKind::Number => "number",
+        _ => "text",
+    };
+    let secret_saved = {
+        let name = f.name.clone();
+        move || {
+            f.secret
+                && m.editing.with(|e| {
+                    e.as_ref()
+                        .and_then(|e| e.config.get(&format!("{name}_set")))
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                })
+        }
+    };
+    let placeholder = {
+        let p = f.placeholder.clone();
+        let secret_saved = secret_saved.clone();
+        move || {
+            if secret_saved() {
+                "saved — leave blank to keep".to_string()
+            } else {
+                p.clone()
+            }
+        }
+    };
+    let invalid = move || messages.with(|m| m.is_some()).to_string();
+    view! {
+        <div class="form-group">
+            <label for=id.clone() class="form-label">{f.label.clone()}</label>
+            <input
+                type=input_type
+                class="form-control"
+                id=id.clone()
+                name=key.clone()
+                min=f.min.map(|v| v.to_string())
+                max=f.max.map(|v| v.to_string())
+                autocomplete=if f.secret { "new-password" } else { "off" }
+                placeholder=placeholder
+                aria-invalid=invalid
+                aria-describedby=format!("{id}-error")
+                prop:value=value
+                on:input=move |ev| set(Value::String(event_target_value(&ev)))
+            />
+            {(!f.help.is_empty()).then(|| view! { <small class="form-text">{f.help.clone()}</small> })}
+            <FieldError id=id.clone() messages />
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,226 @@
+//! Settings → Docker Integration: the instance blocks, live status, and the add/edit/delete flows.
+
+use super::instance_block::InstanceBlock;
+use super::instance_modal::{InstanceModal, ModalState};
+use crate::api::{delete_instance, deletion_impact, list_instances, InstanceList};
+use crate::components::dom::{focus_later, use_interval};
+use crate::components::modal::{close_modal, close_on_escape, trap_keys};
+use crate::instances::InstanceView;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::{HashMap, HashSet};
+
+/// What the section shares with its blocks and modals.
+#[derive(Clone, Copy)]
+pub struct Section {
+    pub refresh: RwSignal<u64>,
+    pub list: Resource<Result<InstanceList, ServerFnError>>,
+    /// Instance id → (ok, message) of its last Scan Now / action.
+    pub results: RwSignal<HashMap<i64, (bool, String)>>,
+    pub scanning: RwSignal<HashSet<i64>>,
+    pub modal: ModalState,
+    pub delete: DeleteState,
+    /// Focused once the list has been reloaded and drawn (the element may be new).
+    pub focus_after_reload: RwSignal<Option<String>>,
+}
+
+impl Section {
+    pub fn instances(&self) -> Vec<InstanceView> {
+        self.list
+            .get()
+            .and_then(|r| r.ok())
+            .map(|l| l.instances)
+            .unwrap_or_default()
+    }
+
+    pub fn now(&self) -> String {
+        self.list
+            .get()
+            .and_then(|r| r.ok())
+            .map(|l| l.now)
+            .unwrap_or_default()
+    }
+
+    pub fn reload(&self) {
+        self.refresh.update(|n| *n += 1);
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct DeleteState {
+    pub open: RwSignal<bool>,
+    pub target: RwSignal<Option<(i64, String)>>,
+    pub impact: RwSignal<Option<i64>>,
+    pub busy: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    pub opener: StoredValue<String>,
+}
+
+#[component]
+pub fn DockerIntegration() -> impl IntoView {
+    let refresh = RwSignal::new(0u64);
+    let list = Resource::new(move || refresh.get(), |_| list_instances());
+    let section = Section {
+        refresh,
+        list,
+        results: RwSignal::new(HashMap::new()),
+        scanning: RwSignal::new(HashSet::new()),
+        modal: ModalState::new(),
+        delete: DeleteState {
+            open: RwSignal::new(false),
+            target: RwSignal::new(None),
+            impact: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            error: RwSignal::new(None),
+            opener: StoredValue::new(String::new()),
+        },
+        focus_after_reload: RwSignal::new(None),
+    };
+    provide_context(section);
+    Effect::new(move |_| {
+        if section.list.get().is_some() {
+            if let Some(selector) = section.focus_after_reload.get_untracked() {
+                section.focus_after_reload.set(None);
+                focus_later(selector);
+            }
+        }
+    });
+    // Background scans show up without a reload.
+    use_interval(3000, move || {
+        if !section.modal.open.get_untracked() {
+            section.reload();
+        }
+    });
+
+    view! {
+        <section class="card" id="docker" aria-labelledby="docker-heading">
+            <header class="card-header">
+                <h2 id="docker-heading">"Docker Integration"</h2>
+                <button
+                    id="add-docker-instance-btn"
+                    class="btn btn-primary"
+                    on:click=move |_| section.modal.open_new("#add-docker-instance-btn")
+                >
+                    "+ Add Docker Integration"
+                </button>
+            </header>
+            <div id="docker-instances-container" class="instance-list" aria-live="polite">
+                <Transition fallback=|| view! { <p class="muted">"Loading integrations…"</p> }>
+                    {move || match section.list.get() {
+                        Some(Err(e)) => view! {
+                            <p class="alert alert-error" role="alert">"Could not load integrations: " {e.to_string()}</p>
+                        }.into_any(),
+                        Some(Ok(l)) if l.instances.is_empty() => view! {
+                            <div class="empty-state" id="instances-empty">
+                                <h3>"No integrations yet"</h3>
+                                <p>"Add a Docker Engine, Portainer or Komodo server and Portall finds the ports its containers publish."</p>
+                                <button class="btn btn-primary" on:click=move |_| section.modal.open_new("#add-docker-instance-btn")>
+                                    "Add your first integration"
+                                </button>
+                            </div>
+                        }.into_any(),
+                        _ => view! {
+                            <For
+                                each=move || section.instances()
+                                key=|i| serde_json::to_string(i).unwrap_or_default()
+                                children=move |i| view! { <InstanceBlock instance=i /> }
+                            />
+                        }.into_any(),
+                    }}
+                </Transition>
+            </div>
+        </section>
+        <InstanceModal />
+        <DeleteConfirm />
+    }
+    .into_any()
+}
+
+/// Opens the delete confirmation for one instance, with how many entries go with it.
+pub fn ask_delete(section: Section, id: i64, name: String) {
+    let d = section.delete;
+    d.target.set(Some((id, name)));
+    d.impact.set(None);
+    d.error.set(None);
+    d.opener.set_value(format!(
+        ".docker-instance-block[data-instance-id='{id}'] .delete-instance-btn"
+    ));
+    d.open.set(true);
+    focus_later("#confirm-delete-cancel".into());
+    spawn_local(async move {
+        if let Ok(n) = deletion_impact(id).await {
+            d.impact.set(Some(n));
+        }
+    });
+}
+
+#[component]
+fn DeleteConfirm() -> impl IntoView {
+    let section = expect_context::<Section>();
+    let d = section.delete;
+    let close = move || close_modal(d.open, d.opener);
+    close_on_escape(d.open, close);
+    let confirm = move |_| {
+        let Some((id, name)) = d.target.get_untracked() else {
+            return;
+        };
+        d.busy.set(true);
+        spawn_local(async move {
+            match delete_instance(id).await {
+                Ok(outcome) => {
+                    d.open.set(false);
+                    section.results.update(|r| {
+                        r.remove(&id);
+                    });
+                    section
+                        .focus_after_reload
+                        .set(Some("#add-docker-instance-btn".into()));
+                    section.reload();
+                    let _ = outcome;
+                }
+                Err(e) => d.error.set(Some(format!("Could not delete '{name}': {e}"))),
+            }
+            d.busy.set(false);
+        });
+    };
+    view! {
+        <div class="modal-backdrop" hidden=move || !d.open.get() on:click=move |ev| {
+            if event_target::<leptos::web_sys::HtmlElement>(&ev).class_list().contains("modal-backdrop") { close() }
+        }>
+            <div
+                class="modal-dialog"
+                id="confirmDeleteModal"
+                role="alertdialog"
+                aria-modal="true"
+                aria-labelledby="confirm-delete-title"
+                on:keydown=move |ev| trap_keys("confirmDeleteModal", ev)
+            >
+                <div class="modal-header">
+                    <h2 class="modal-title" id="confirm-delete-title">
+                        {move || format!("Delete '{}'?", d.target.get().map(|t| t.1).unwrap_or_default())}
+                    </h2>
+                </div>
+                <div class="modal-body">
+                    <p id="confirm-delete-text">
+                        {move || match d.impact.get() {
+                            None => "Counting the ports it discovered…".to_string(),
+                            Some(0) => "No discovered port goes with it. Manual ports always stay.".to_string(),
+                            Some(1) => "1 discovered port goes with it. Manual ports stay.".to_string(),
+                            Some(n) => format!("{n} discovered ports go with it. Manual ports stay."),
+                        }}
+                    </p>
+                    {move || d.error.get().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
+                </div>
+                <div class="modal-footer">
+                    <button type="button" class="btn btn-secondary" id="confirm-delete-cancel" on:click=move |_| close()>
+                        "Cancel"
+                    </button>
+                    <button type="button" class="btn btn-danger" id="confirm-delete-btn" disabled=move || d.busy.get() on:click=confirm>
+                        {move || if d.busy.get() { "Deleting…" } else { "Delete" }}
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
