@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Benchmark: server-side render time of the Settings page with 100 integrations and the Ports page with
+5 000 entries, and the page weight (HTML, wasm, JS, CSS; raw and gzip). Prints figures; asserts nothing.
+
+Runs target/release/portall (make build) on a temporary database, on a free loopback port, safe mode."""
+import gzip, http.client, json, os, socket, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.environ.get("PORTALL_BIN", os.path.join(ROOT, "target/release/portall"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def request(conn, method, path, body=None, headers=None):
+    hdrs = {"Content-Type": "application/json"} if body is not None else {}
+    hdrs.update(headers or {})
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=hdrs)
+    resp = conn.getresponse()
+    return resp.status, resp.read()
+
+
+def main():
+    if not os.path.exists(BINARY):
+        sys.exit(f"{BINARY} is missing: run 'make build' first")
+    tmp = tempfile.mkdtemp(prefix="portall-bench-pages-")
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), PORTALL_BIND="127.0.0.1", PORTALL_NO_SCAN="1",
+               DATABASE_URL=f"sqlite://{tmp}/bench.db", PORTALL_SITE_ROOT=os.path.join(ROOT, "target/site"),
+               RUST_LOG="warn")
+    proc = subprocess.Popen([BINARY], env=env, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                if request(conn, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        start = time.time()
+        for i in range(100):
+            kind = ("docker", "portainer", "komodo")[i % 3]
+            config = {"docker": {"host": f"tcp://10.1.{i // 250}.{i % 250}:2375"},
+                      "portainer": {"url": f"https://portainer{i}.lan:9443", "api_key": "k"},
+                      "komodo": {"url": f"https://komodo{i}.lan", "api_key": "k", "api_secret": "s"}}[kind]
+            status, body = request(conn, "POST", "/docker/instances",
+                                   {"type": kind, "name": f"{kind} {i}", "auto_detect": False, "config": config})
+            assert status == 201, body
+        for i in range(5000):
+            status, body = request(conn, "POST", "/api/ports", {
+                "ip_address": f"192.168.{i // 100 // 250}.{i // 100 % 250 + 1}", "nickname": f"host-{i // 100}",
+                "port_number": 1000 + i % 100, "port_protocol": "TCP", "description": f"Service number {i}"})
+            assert status == 201, body
+        print(f"seeded 100 integrations and 5000 ports in {time.time() - start:.1f} s")
+
+        print("\nserver-side render (GET, full body, 20 runs after 2 warm-ups)")
+        print(f"{'page':<30} {'median':>9} {'p95':>9} {'HTML raw':>10} {'HTML gzip':>10}")
+        for path, label in (("/settings", "Settings, 100 integrations"), ("/", "Ports, 5000 entries")):
+            times = []
+            for n in range(22):
+                t = time.perf_counter()
+                status, html = request(conn, "GET", path)
+                elapsed = (time.perf_counter() - t) * 1000
+                assert status == 200
+                if n >= 2:
+                    times.append(elapsed)
+            times.sort()
+            print(f"{label:<30} {statistics.median(times):>7.1f}ms {times[int(len(times) * 0.95) - 1]:>7.1f}ms "
+                  f"{len(html) / 1024:>8.1f}KB {len(gzip.compress(html)) / 1024:>8.1f}KB")
+
+        print("\nstatic assets (as served: target/site)")
+        for rel in ("pkg/portall.wasm", "pkg/portall.js", "portall.css"):
+            data = open(os.path.join(ROOT, "target/site", rel), "rb").read()
+            print(f"{rel:<30} raw {len(data) / 1024:>8.1f}KB   gzip {len(gzip.compress(data, 9)) / 1024:>8.1f}KB")
+        status, body = request(conn, "GET", "/pkg/portall.wasm", headers={"Accept-Encoding": "gzip"})
+        print(f"{'wasm over HTTP (gzip on)':<30} {len(body) / 1024:>8.1f}KB transferred")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
