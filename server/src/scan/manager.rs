@@ -253,14 +253,17 @@ impl ScanManager {
         }
     }
 
-    /// Runs a scan now (manual "Scan now"): refused while the same instance is scanning.
-    pub async fn scan_now(&self, id: i64) -> Result<ScanSummary, ScanError> {
-        let row = self
-            .inner
+    async fn row(&self, id: i64) -> Result<crate::storage::instances::InstanceRow, ScanError> {
+        self.inner
             .instances
             .row(id)
             .await
-            .map_err(|_| ScanError::NotFound(id))?;
+            .map_err(|_| ScanError::NotFound(id))
+    }
+
+    /// Runs a scan now (manual "Scan now"): refused while the same instance is scanning.
+    pub async fn scan_now(&self, id: i64) -> Result<ScanSummary, ScanError> {
+        let row = self.row(id).await?;
         if !row.enabled {
             return Err(ScanError::Disabled(row.name));
         }
@@ -296,12 +299,7 @@ impl ScanManager {
             .acquire()
             .await
             .map_err(|_| ScanError::ShuttingDown)?;
-        let row = self
-            .inner
-            .instances
-            .row(id)
-            .await
-            .map_err(|_| ScanError::NotFound(id))?;
+        let row = self.row(id).await?;
         let config = self.inner.instances.effective_config(&row);
         super::scan_instance(
             self.inner.instances.pool(),
