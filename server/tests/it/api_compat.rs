@@ -180,3 +180,83 @@ async fn docker_host_overrides_default_docker_only() {
         "the stored value is unchanged"
     );
 }
+
+#[tokio::test]
+async fn legacy_scan_routes_scan_every_instance_of_their_type() {
+    use crate::support::docker::Containers;
+    use crate::support::upstream::{FakePortainer, PortainerEnv};
+    let mut c = Containers::new("compat");
+    let port = free_port();
+    c.run_args("web", &["-p", &format!("{port}:80")], &[]);
+    let portainer = FakePortainer::start(
+        "pk",
+        vec![PortainerEnv::new(1, "env", &format!("{}web", c.prefix))],
+    )
+    .await;
+    let p = Portall::start().await;
+    let api = Api::new(&p);
+
+    // Nothing to scan yet: a clear answer, not an error.
+    let r = api
+        .raw(Method::POST, "/docker/import_from_komodo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["deprecation"], "true");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "no enabled Komodo integration to scan");
+
+    api.post("/docker/instances", json!({"type": "docker", "name": "Default Docker", "auto_detect": false, "config": {"public_host": "192.0.2.40"}}))
+        .await;
+    api.post("/docker/instances", json!({"type": "docker", "name": "Second", "auto_detect": false, "config": {"public_host": "192.0.2.41"}}))
+        .await;
+    api.post("/docker/instances", json!({"type": "portainer", "name": "P", "auto_detect": false, "config": {"url": portainer.url, "api_key": "pk"}}))
+        .await;
+    let r = api.raw(Method::POST, "/docker/scan").send().await.unwrap();
+    assert!(r.headers()["link"].to_str().unwrap().contains("/scan>"));
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["success"], true, "{body}");
+    let names: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Default Docker", "Second"]);
+
+    let (s, body) = api.post("/docker/import_from_portainer", json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            body["success"].as_bool(),
+            body["results"][0]["summary"]["containers"].as_u64()
+        ),
+        (Some(true), Some(1)),
+        "{body}"
+    );
+
+    let r = api
+        .raw(Method::GET, "/docker/containers")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["deprecation"], "true");
+    let list: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        list.as_array().unwrap().iter().any(|x| x["name"].as_str()
+            == Some(&format!("{}web", c.prefix))
+            && x["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["PublicPort"] == port)),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn docker_containers_without_a_default_docker_is_404() {
+    let p = Portall::start().await;
+    let (s, body) = Api::new(&p).get("/docker/containers").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+}
