@@ -7,6 +7,7 @@ mod docker_harness;
 mod legacy_upgrade;
 mod scan_docker;
 mod scan_manager;
+mod scan_tls;
 mod scan_upstreams;
 mod shell;
 // Some helpers serve only some test modules.

@@ -4,4 +4,5 @@ pub mod api;
 pub mod docker;
 pub mod legacy;
 pub mod portall;
+pub mod tls;
 pub mod upstream;

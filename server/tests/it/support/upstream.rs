@@ -125,6 +125,26 @@ fn portainer_error(status: StatusCode, message: &str, details: &str) -> Response
         .into_response()
 }
 
+fn portainer_router(api_key: &str, envs: Vec<PortainerEnv>) -> (Router, Arc<PortainerState>) {
+    let state = Arc::new(PortainerState {
+        api_key: api_key.into(),
+        envs: std::sync::Mutex::new(envs),
+    });
+    let router = Router::new()
+        .route(
+            "/api/system/status",
+            get(|| async { Json(json!({"Version": "2.23.0", "InstanceID": "3b1c-fake"})) }),
+        )
+        .route("/api/endpoints", get(portainer_endpoints))
+        .route(
+            "/api/endpoints/{id}/docker/containers/json",
+            get(portainer_containers),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n") })
+        .with_state(state.clone());
+    (router, state)
+}
+
 fn portainer_auth(
     state: &PortainerState,
     headers: &HeaderMap,
@@ -158,24 +178,19 @@ fn portainer_auth(
 
 impl FakePortainer {
     pub async fn start(api_key: &str, envs: Vec<PortainerEnv>) -> Self {
-        let state = Arc::new(PortainerState {
-            api_key: api_key.into(),
-            envs: std::sync::Mutex::new(envs),
-        });
-        let router = Router::new()
-            .route(
-                "/api/system/status",
-                get(|| async { Json(json!({"Version": "2.23.0", "InstanceID": "3b1c-fake"})) }),
-            )
-            .route("/api/endpoints", get(portainer_endpoints))
-            .route(
-                "/api/endpoints/{id}/docker/containers/json",
-                get(portainer_containers),
-            )
-            .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n") })
-            .with_state(state.clone());
+        let (router, state) = portainer_router(api_key, envs);
         FakePortainer {
             url: format!("http://{}", serve(router).await),
+            state,
+        }
+    }
+
+    /// The same Portainer over HTTPS with a self-signed certificate.
+    pub async fn start_https(api_key: &str, envs: Vec<PortainerEnv>) -> Self {
+        let (router, state) = portainer_router(api_key, envs);
+        let addr = super::tls::serve_https(router, super::tls::self_signed()).await;
+        FakePortainer {
+            url: format!("https://{addr}"),
             state,
         }
     }
