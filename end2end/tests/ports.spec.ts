@@ -19,6 +19,11 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
   await expect(row).toContainText('E2E web');
   await expect(panel.locator('.host-nickname')).toHaveText('e2e-box');
 
+  await panel.locator('.edit-nickname-btn').click();
+  await panel.locator('.host-nickname-input').fill('renamed-box');
+  await page.keyboard.press('Enter');
+  await expect(panel.locator('.host-nickname')).toHaveText('renamed-box');
+
   await row.locator('.edit-port-btn').click();
   await page.locator('#port-description').fill('E2E web (edited)');
   await page.locator('#save-port-btn').click();

@@ -19,3 +19,27 @@ pub async fn healthz(State(pool): State<SqlitePool>) -> (StatusCode, Json<Value>
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unusable_database_is_503_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::storage::open(&dir.path().join("h.db"))
+            .await
+            .unwrap();
+        let (status, Json(body)) = healthz(State(pool.clone())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["database"], "ok");
+        pool.close().await;
+        let (status, Json(body)) = healthz(State(pool)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["status"], "error");
+        assert!(
+            body["database"].as_str().unwrap().contains("closed"),
+            "{body}"
+        );
+    }
+}

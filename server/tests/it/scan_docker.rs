@@ -176,6 +176,16 @@ async fn unix_and_tcp_instances_scan_the_engine_and_reconcile() {
         .await
         .contains(&e(host, ports[0], "TCP", "web (80/tcp)", false)));
 
+    // A stale entry can be removed by hand; an active discovered one cannot.
+    c.stop("dns");
+    scan(&api, b).await;
+    let dns = entry_id(&api, "127.0.0.1", ports[1] as i64).await.unwrap();
+    let (s, _) = api.delete(&format!("/api/ports/{dns}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "stale entries are removable");
+    let two = entry_id(&api, "127.0.0.1", ports[2] as i64).await.unwrap();
+    let (s, _) = api.delete(&format!("/api/ports/{two}")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
     // Delete A: its entries go; B's, the shared one and the manual one stay.
     let (s, _) = api.delete(&format!("/docker/instances/{a}")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
