@@ -59,3 +59,50 @@ pub fn close_modal(open: RwSignal<bool>, opener: StoredValue<String>) {
         request_animation_frame(move || focus_now(&selector));
     }
 }
+
+/// The frame every dialog shares: backdrop, labelled dialog form, title bar with a close button, Esc,
+/// the Tab trap and Enter-to-submit. `children` are the body and footer.
+#[component]
+pub fn ModalFrame(
+    /// The dialog's element id (tests and scripts use it).
+    id: &'static str,
+    /// The title element's id (`aria-labelledby`).
+    title_id: &'static str,
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    close: Callback<()>,
+    /// Enter / a submit button; none for dialogs whose buttons act on their own.
+    #[prop(optional)]
+    on_submit: Option<Callback<()>>,
+    /// `alertdialog` for confirmations.
+    #[prop(default = "dialog")]
+    role: &'static str,
+    children: Children,
+) -> impl IntoView {
+    close_on_escape(open, move || close.run(()));
+    view! {
+        <div class="modal-backdrop" hidden=move || !open.get()>
+            <form
+                class="modal-dialog"
+                id=id
+                role=role
+                aria-modal="true"
+                aria-labelledby=title_id
+                novalidate=true
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if let Some(submit) = on_submit {
+                        submit.run(());
+                    }
+                }
+                on:keydown=move |ev| trap_keys(id, ev)
+            >
+                <div class="modal-header">
+                    <h2 class="modal-title" id=title_id>{move || title.get()}</h2>
+                    <button type="button" class="btn-close" aria-label="Close" on:click=move |_| close.run(())>"×"</button>
+                </div>
+                {children()}
+            </form>
+        </div>
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
 use crate::components::dom::focus_later;
-use crate::components::modal::{close_modal, close_on_escape, trap_keys};
+use crate::components::modal::{close_modal, ModalFrame};
 use crate::model::{group_by_host, PortEntry};
 use crate::ports::validate_port;
 use crate::validation::FieldErrors;
@@ -377,15 +377,13 @@ fn PortModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let m = state.modal;
     let close = move || close_modal(m.open, m.opener);
-    close_on_escape(m.open, close);
     let discovered = move || {
         m.editing
             .with(|e| e.as_ref().is_some_and(|e| e.is_immutable))
     };
     let err = move |k: &'static str| move || m.errors.with(|e| e.get(k).map(|v| v.join("; ")));
     let invalid = move |k: &'static str| move || m.errors.with(|e| e.contains_key(k)).to_string();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let save = move || {
         let editing = m.editing.get_untracked();
         let input = json!({
             "ip_address": m.ip.get_untracked(),
@@ -423,23 +421,14 @@ fn PortModalView() -> impl IntoView {
         });
     };
     view! {
-        <div class="modal-backdrop" hidden=move || !m.open.get()>
-            <form
-                class="modal-dialog"
-                id="portModal"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="portModalLabel"
-                novalidate=true
-                on:submit=save
-                on:keydown=move |ev| trap_keys("portModal", ev)
-            >
-                <div class="modal-header">
-                    <h2 class="modal-title" id="portModalLabel">
-                        {move || if m.editing.get().is_some() { "Edit Port" } else { "Add Port" }}
-                    </h2>
-                    <button type="button" class="btn-close" aria-label="Close" on:click=move |_| close()>"×"</button>
-                </div>
+        <ModalFrame
+            id="portModal"
+            title_id="portModalLabel"
+            open=m.open
+            title=Signal::derive(move || if m.editing.get().is_some() { "Edit Port".to_string() } else { "Add Port".to_string() })
+            close=Callback::new(move |_| close())
+            on_submit=Callback::new(move |_| save())
+        >
                 <div class="modal-body">
                     {move || discovered().then(|| view! {
                         <p class="alert alert-info">"Discovered by an integration: only the description can change."</p>
@@ -487,8 +476,7 @@ fn PortModalView() -> impl IntoView {
                         {move || if m.saving.get() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
-            </form>
-        </div>
+        </ModalFrame>
     }
     .into_any()
 }

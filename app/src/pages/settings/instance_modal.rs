@@ -4,7 +4,7 @@
 use super::integrations::Section;
 use crate::api::{save_instance, test_instance, SaveOutcome};
 use crate::components::dom::focus_later;
-use crate::components::modal::{close_modal, close_on_escape, trap_keys};
+use crate::components::modal::{close_modal, ModalFrame};
 use crate::instances::{
     type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind, FieldSchema,
     InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
@@ -323,14 +323,12 @@ pub fn InstanceModal() -> impl IntoView {
     let section = expect_context::<Section>();
     let m = section.modal;
     let close = move || close_modal(m.open, m.opener);
-    close_on_escape(m.open, close);
     let title = move || match (m.editing.get(), m.step.get(), m.itype.get()) {
         (Some(e), _, _) => format!("Edit {}", e.name),
         (None, 2, Some(t)) => format!("Add {} Integration", t.label()),
         _ => "Add Docker Integration".to_string(),
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = move || {
         if m.step.get_untracked() == 1 {
             m.next();
         } else {
@@ -338,21 +336,14 @@ pub fn InstanceModal() -> impl IntoView {
         }
     };
     view! {
-        <div class="modal-backdrop" hidden=move || !m.open.get()>
-            <form
-                class="modal-dialog"
-                id="dockerInstanceModal"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="dockerInstanceModalLabel"
-                novalidate=true
-                on:submit=on_submit
-                on:keydown=move |ev| trap_keys("dockerInstanceModal", ev)
-            >
-                <div class="modal-header">
-                    <h2 class="modal-title" id="dockerInstanceModalLabel">{title}</h2>
-                    <button type="button" class="btn-close" aria-label="Close" on:click=move |_| close()>"×"</button>
-                </div>
+        <ModalFrame
+            id="dockerInstanceModal"
+            title_id="dockerInstanceModalLabel"
+            open=m.open
+            title=Signal::derive(title)
+            close=Callback::new(move |_| close())
+            on_submit=Callback::new(move |_| on_submit())
+        >
                 <div class="modal-body">
                     <div id="instance-type-step" class="modal-step" hidden=move || m.step.get() != 1>
                         <fieldset class="type-selection">
@@ -430,8 +421,7 @@ pub fn InstanceModal() -> impl IntoView {
                         {move || if m.saving.get() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
-            </form>
-        </div>
+        </ModalFrame>
     }
     .into_any()
 }

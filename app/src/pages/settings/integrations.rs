@@ -4,7 +4,7 @@ use super::instance_block::InstanceBlock;
 use super::instance_modal::{InstanceModal, ModalState};
 use crate::api::{delete_instance, deletion_impact, list_instances, InstanceList};
 use crate::components::dom::{focus_later, use_interval};
-use crate::components::modal::{close_modal, close_on_escape, trap_keys};
+use crate::components::modal::{close_modal, ModalFrame};
 use crate::instances::InstanceView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -159,7 +159,6 @@ fn DeleteConfirm() -> impl IntoView {
     let section = expect_context::<Section>();
     let d = section.delete;
     let close = move || close_modal(d.open, d.opener);
-    close_on_escape(d.open, close);
     let confirm = move |_| {
         let Some((id, name)) = d.target.get_untracked() else {
             return;
@@ -184,22 +183,14 @@ fn DeleteConfirm() -> impl IntoView {
         });
     };
     view! {
-        <div class="modal-backdrop" hidden=move || !d.open.get() on:click=move |ev| {
-            if event_target::<leptos::web_sys::HtmlElement>(&ev).class_list().contains("modal-backdrop") { close() }
-        }>
-            <div
-                class="modal-dialog"
-                id="confirmDeleteModal"
-                role="alertdialog"
-                aria-modal="true"
-                aria-labelledby="confirm-delete-title"
-                on:keydown=move |ev| trap_keys("confirmDeleteModal", ev)
-            >
-                <div class="modal-header">
-                    <h2 class="modal-title" id="confirm-delete-title">
-                        {move || format!("Delete '{}'?", d.target.get().map(|t| t.1).unwrap_or_default())}
-                    </h2>
-                </div>
+        <ModalFrame
+            id="confirmDeleteModal"
+            title_id="confirm-delete-title"
+            open=d.open
+            role="alertdialog"
+            title=Signal::derive(move || format!("Delete '{}'?", d.target.get().map(|t| t.1).unwrap_or_default()))
+            close=Callback::new(move |_| close())
+        >
                 <div class="modal-body">
                     <p id="confirm-delete-text">
                         {move || match d.impact.get() {
@@ -219,8 +210,7 @@ fn DeleteConfirm() -> impl IntoView {
                         {move || if d.busy.get() { "Deleting…" } else { "Delete" }}
                     </button>
                 </div>
-            </div>
-        </div>
+        </ModalFrame>
     }
     .into_any()
 }
