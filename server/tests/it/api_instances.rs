@@ -26,7 +26,7 @@ async fn create_read_update_delete() {
     let (s, d) = api
         .post(
             "/docker/instances",
-            json!({"type": "docker", "config": {"host": "tcp://nas.lan:2375"}}),
+            json!({"type": "docker", "auto_detect": false, "config": {"host": "tcp://nas.lan:2375"}}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
