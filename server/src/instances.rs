@@ -6,8 +6,8 @@ use crate::integrations::{self, IntegrationError, TestReport};
 use crate::storage::error::StoreError;
 use crate::storage::instances::{self as store, InstanceRow};
 use app::instances::{
-    generate_name, redact_config, validate_instance, ExistingInstance, InstanceState,
-    InstanceStatus, InstanceType, InstanceView,
+    generate_name, redact_config, validate_instance, InstanceState, InstanceStatus, InstanceType,
+    InstanceView,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -125,9 +125,11 @@ impl InstanceManager {
 
     /// The configuration a client uses: the stored one, with `DOCKER_HOST` applied to "Default Docker".
     pub fn effective_config(&self, row: &InstanceRow) -> Map<String, Value> {
-        let mut config = row.config.clone();
+        let mut config = row.instance.config.clone();
         if let Some(host) = &self.docker_host_override {
-            if row.instance_type == InstanceType::Docker && row.name == DEFAULT_DOCKER_NAME {
+            if row.instance.instance_type == InstanceType::Docker
+                && row.instance.name == DEFAULT_DOCKER_NAME
+            {
                 config.insert("host".into(), Value::String(host.clone()));
             }
         }
@@ -138,11 +140,11 @@ impl InstanceManager {
         let scanning = self
             .scanning
             .lock()
-            .map(|s| s.contains(&row.id))
+            .map(|s| s.contains(&row.instance.id))
             .unwrap_or(false);
         let state = if scanning {
             InstanceState::Scanning
-        } else if !row.enabled {
+        } else if !row.instance.enabled {
             InstanceState::Disabled
         } else if row.last_scan_at.is_none() {
             InstanceState::Never
@@ -152,13 +154,13 @@ impl InstanceManager {
             InstanceState::Ok
         };
         InstanceView {
-            id: row.id,
-            name: row.name.clone(),
-            instance_type: row.instance_type,
-            enabled: row.enabled,
-            auto_detect: row.auto_detect,
-            scan_interval: row.scan_interval,
-            config: redact_config(row.instance_type, &row.config),
+            id: row.instance.id,
+            name: row.instance.name.clone(),
+            instance_type: row.instance.instance_type,
+            enabled: row.instance.enabled,
+            auto_detect: row.instance.auto_detect,
+            scan_interval: row.instance.scan_interval,
+            config: redact_config(row.instance.instance_type, &row.instance.config),
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
             status: InstanceStatus {
@@ -172,7 +174,7 @@ impl InstanceManager {
                 auto_scan: self
                     .scheduled
                     .lock()
-                    .map(|s| s.contains(&row.id))
+                    .map(|s| s.contains(&row.instance.id))
                     .unwrap_or(false),
             },
         }
@@ -203,18 +205,6 @@ impl InstanceManager {
             .collect())
     }
 
-    fn existing(row: &InstanceRow) -> ExistingInstance {
-        ExistingInstance {
-            id: row.id,
-            name: row.name.clone(),
-            instance_type: row.instance_type,
-            enabled: row.enabled,
-            auto_detect: row.auto_detect,
-            scan_interval: row.scan_interval,
-            config: row.config.clone(),
-        }
-    }
-
     pub async fn create(&self, input: &Value) -> Result<InstanceView, ServiceError> {
         let others = self.other_names(None).await?;
         let mut spec = validate_instance(input, None, &others).map_err(ServiceError::Validation)?;
@@ -232,7 +222,7 @@ impl InstanceManager {
     pub async fn update(&self, id: i64, input: &Value) -> Result<InstanceView, ServiceError> {
         let row = self.row(id).await?;
         let others = self.other_names(Some(id)).await?;
-        let spec = validate_instance(input, Some(&Self::existing(&row)), &others)
+        let spec = validate_instance(input, Some(&row.instance), &others)
             .map_err(ServiceError::Validation)?;
         store::update(&self.pool, id, &spec)
             .await
@@ -254,11 +244,11 @@ impl InstanceManager {
     pub async fn delete(&self, id: i64) -> Result<DeleteSummary, ServiceError> {
         let row = self.row(id).await?;
         let ports_removed = store::delete(&self.pool, id).await.map_err(not_found(id))?;
-        tracing::info!(id, name = %row.name, ports_removed, "integration deleted");
+        tracing::info!(id, name = %row.instance.name, ports_removed, "integration deleted");
         self.notify(InstanceChange::Deleted(id));
         Ok(DeleteSummary {
             id,
-            name: row.name,
+            name: row.instance.name,
             ports_removed,
         })
     }
@@ -266,14 +256,14 @@ impl InstanceManager {
     /// Tests a saved instance's connection.
     pub async fn test_saved(&self, id: i64) -> Result<TestOutcome, ServiceError> {
         let row = self.row(id).await?;
-        Ok(test_config(row.instance_type, &self.effective_config(&row)).await)
+        Ok(test_config(row.instance.instance_type, &self.effective_config(&row)).await)
     }
 
     /// Tests unsaved form values. With `id`, omitted secrets come from that stored instance.
     /// Only the connection fields are validated; the name does not matter here.
     pub async fn test_unsaved(&self, input: &Value) -> Result<TestOutcome, ServiceError> {
         let existing = match input.get("id").and_then(Value::as_i64) {
-            Some(id) => Some(Self::existing(&self.row(id).await?)),
+            Some(id) => Some(self.row(id).await?.instance),
             None => None,
         };
         let spec = match validate_instance(input, existing.as_ref(), &[]) {

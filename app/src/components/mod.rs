@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 
+pub mod checkbox;
 pub mod dom;
 pub mod modal;
 pub mod nav;

@@ -136,8 +136,8 @@ impl ScanManager {
         };
         let wanted: HashSet<i64> = rows
             .iter()
-            .filter(|r| r.enabled && r.auto_detect)
-            .map(|r| r.id)
+            .filter(|r| r.instance.enabled && r.instance.auto_detect)
+            .map(|r| r.instance.id)
             .collect();
         let running: Vec<i64> = self.inner.tasks.lock().unwrap().keys().copied().collect();
         for id in running.iter().filter(|id| !wanted.contains(id)) {
@@ -153,7 +153,7 @@ impl ScanManager {
     async fn restart(&self, id: i64) {
         self.stop(id);
         match self.inner.instances.row(id).await {
-            Ok(row) if row.enabled && row.auto_detect => self.spawn_task(id),
+            Ok(row) if row.instance.enabled && row.instance.auto_detect => self.spawn_task(id),
             _ => {}
         }
     }
@@ -228,10 +228,10 @@ impl ScanManager {
                     continue;
                 }
             };
-            if !row.enabled || !row.auto_detect {
+            if !row.instance.enabled || !row.instance.auto_detect {
                 return;
             }
-            let interval = Duration::from_secs(row.scan_interval.max(1) as u64);
+            let interval = Duration::from_secs(row.instance.scan_interval.max(1) as u64);
             let outcome = tokio::select! {
                 _ = token.cancelled() => return,
                 r = self.run(id) => r,
@@ -264,8 +264,8 @@ impl ScanManager {
     /// Runs a scan now (manual "Scan now"): refused while the same instance is scanning.
     pub async fn scan_now(&self, id: i64) -> Result<ScanSummary, ScanError> {
         let row = self.row(id).await?;
-        if !row.enabled {
-            return Err(ScanError::Disabled(row.name));
+        if !row.instance.enabled {
+            return Err(ScanError::Disabled(row.instance.name));
         }
         tokio::select! {
             _ = self.inner.shutdown.cancelled() => Err(ScanError::ShuttingDown),
@@ -288,7 +288,7 @@ impl ScanManager {
                 .instances
                 .row(id)
                 .await
-                .map(|r| r.name)
+                .map(|r| r.instance.name)
                 .unwrap_or_default();
             return Err(ScanError::AlreadyScanning(name));
         };

@@ -21,7 +21,7 @@ pub async fn scan_instance(
 ) -> Result<ScanSummary, String> {
     let start = Instant::now();
     let ctx = FetchContext {
-        instance_name: row.name.clone(),
+        instance_name: row.instance.name.clone(),
         public_host: config
             .get("public_host")
             .and_then(|v| v.as_str())
@@ -30,14 +30,21 @@ pub async fn scan_instance(
             .map(str::to_string),
         host_ip,
     };
-    let fetched = match integrations::client_for(row.instance_type, config) {
+    let fetched = match integrations::client_for(row.instance.instance_type, config) {
         Ok(client) => client.fetch(&ctx).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     let result = match fetched {
         Err(e) => Err(e),
         Ok(sources) => {
-            match reconcile::reconcile(pool, row.id, row.instance_type.as_str(), &sources).await {
+            match reconcile::reconcile(
+                pool,
+                row.instance.id,
+                row.instance.instance_type.as_str(),
+                &sources,
+            )
+            .await
+            {
                 Err(sqlx::Error::RowNotFound) => {
                     Err("the integration was deleted during the scan".into())
                 }
@@ -75,18 +82,19 @@ pub async fn scan_instance(
         s.duration_ms = duration_ms;
         s
     });
-    if let Err(e) = crate::storage::instances::record_scan(pool, row.id, &result, duration_ms).await
+    if let Err(e) =
+        crate::storage::instances::record_scan(pool, row.instance.id, &result, duration_ms).await
     {
-        tracing::warn!(instance = row.id, error = %e, "could not record the scan status");
+        tracing::warn!(instance = row.instance.id, error = %e, "could not record the scan status");
     }
     match &result {
         Ok(s) => tracing::info!(
-            instance = row.id, name = %row.name, containers = s.containers, bindings = s.bindings,
+            instance = row.instance.id, name = %row.instance.name, containers = s.containers, bindings = s.bindings,
             added = s.added, updated = s.updated, stale = s.stale, errors = s.errors.len(), duration_ms,
             "scan finished"
         ),
         Err(e) => {
-            tracing::warn!(instance = row.id, name = %row.name, error = %e, duration_ms, "scan failed")
+            tracing::warn!(instance = row.instance.id, name = %row.instance.name, error = %e, duration_ms, "scan failed")
         }
     }
     result

@@ -1,20 +1,14 @@
 //! Queries on `docker_instance` and the counts and status shown with each instance.
 
 use super::error::StoreError;
-use app::instances::{InstanceSpec, InstanceType};
-use serde_json::{Map, Value};
+use app::instances::{ExistingInstance, InstanceSpec, InstanceType};
+use serde_json::Value;
 use sqlx::{Row, SqlitePool};
 
-/// One stored instance, secrets included (never sent to a client as is).
+/// One stored instance, secrets included (never sent to a client as is): its settings and its status.
 #[derive(Clone, Debug)]
 pub struct InstanceRow {
-    pub id: i64,
-    pub name: String,
-    pub instance_type: InstanceType,
-    pub enabled: bool,
-    pub auto_detect: bool,
-    pub scan_interval: i64,
-    pub config: Map<String, Value>,
+    pub instance: ExistingInstance,
     pub created_at: String,
     pub updated_at: String,
     pub last_scan_at: Option<String>,
@@ -36,14 +30,16 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> InstanceRow {
     let type_text: String = row.get("type");
     let config: String = row.get("config");
     InstanceRow {
-        id: row.get("id"),
-        name: row.get("name"),
-        // The CHECK constraint admits only the three types.
-        instance_type: InstanceType::parse(&type_text).unwrap_or(InstanceType::Docker),
-        enabled: row.get("enabled"),
-        auto_detect: row.get("auto_detect"),
-        scan_interval: row.get("scan_interval"),
-        config: serde_json::from_str(&config).unwrap_or_default(),
+        instance: ExistingInstance {
+            id: row.get("id"),
+            name: row.get("name"),
+            // The CHECK constraint admits only the three types.
+            instance_type: InstanceType::parse(&type_text).unwrap_or(InstanceType::Docker),
+            enabled: row.get("enabled"),
+            auto_detect: row.get("auto_detect"),
+            scan_interval: row.get("scan_interval"),
+            config: serde_json::from_str(&config).unwrap_or_default(),
+        },
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
         last_scan_at: row.get("last_scan_at"),

@@ -3,6 +3,7 @@
 
 use super::integrations::Section;
 use crate::api::{save_instance, test_instance, SaveOutcome};
+use crate::components::checkbox::Checkbox;
 use crate::components::dom::focus_later;
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::instances::{
@@ -448,28 +449,20 @@ fn CommonFields() -> impl IntoView {
             />
             <FieldError id="instance-name".into() messages=Signal::derive(errors_of(m, "name")) />
         </div>
-        <div class="form-check">
-            <input
-                class="form-check-input"
-                type="checkbox"
-                id="instance-enabled"
-                name="enabled"
-                prop:checked=move || m.enabled.get()
-                on:change=move |ev| m.enabled.set(event_target_checked(&ev))
-            />
-            <label class="form-check-label" for="instance-enabled">"Enable Integration"</label>
-        </div>
-        <div class="form-check">
-            <input
-                class="form-check-input"
-                type="checkbox"
-                id="instance-auto-detect"
-                name="auto_detect"
-                prop:checked=move || m.auto_detect.get()
-                on:change=move |ev| m.auto_detect.set(event_target_checked(&ev))
-            />
-            <label class="form-check-label" for="instance-auto-detect">"Auto-detect Ports"</label>
-        </div>
+        <Checkbox
+            id="instance-enabled".into()
+            name="enabled".into()
+            label="Enable Integration".into()
+            checked=m.enabled
+            on_change=Callback::new(move |v| m.enabled.set(v))
+        />
+        <Checkbox
+            id="instance-auto-detect".into()
+            name="auto_detect".into()
+            label="Auto-detect Ports".into()
+            checked=m.auto_detect
+            on_change=Callback::new(move |v| m.auto_detect.set(v))
+        />
         <div class="form-group">
             <label for="instance-scan-interval" class="form-label">"Scan Interval (seconds)"</label>
             <input
@@ -529,25 +522,13 @@ fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
         }
     };
     if f.kind == FieldKind::Checkbox {
-        let checked = {
-            let key = key.clone();
-            move || {
-                m.fields
-                    .with(|c| c.get(&key).and_then(Value::as_bool).unwrap_or(false))
-            }
-        };
+        let key = key.clone();
+        let checked = Signal::derive(move || {
+            m.fields
+                .with(|c| c.get(&key).and_then(Value::as_bool).unwrap_or(false))
+        });
         return view! {
-            <div class="form-check">
-                <input
-                    class="form-check-input"
-                    type="checkbox"
-                    id=id.clone()
-                    name=key.clone()
-                    prop:checked=checked
-                    on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))
-                />
-                <label class="form-check-label" for=id.clone()>{f.label.clone()}</label>
-            </div>
+            <Checkbox id name=f.name.clone() label=f.label.clone() checked on_change=Callback::new(move |v| set(Value::Bool(v))) />
         }
         .into_any();
     }

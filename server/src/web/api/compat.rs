@@ -92,7 +92,8 @@ async fn containers(State(m): State<InstanceManager>) -> Response {
 async fn list_default_containers(m: &InstanceManager) -> Result<Response, ServiceError> {
     let list = m.list_rows().await?;
     let Some(row) = list.iter().find(|r| {
-        r.instance_type == InstanceType::Docker && r.name == crate::instances::DEFAULT_DOCKER_NAME
+        r.instance.instance_type == InstanceType::Docker
+            && r.instance.name == crate::instances::DEFAULT_DOCKER_NAME
     }) else {
         return Err(ServiceError::NotFound(
             "the \"Default Docker\" integration".into(),
@@ -100,7 +101,7 @@ async fn list_default_containers(m: &InstanceManager) -> Result<Response, Servic
     };
     let config = m.effective_config(row);
     let ctx = crate::integrations::FetchContext {
-        instance_name: row.name.clone(),
+        instance_name: row.instance.name.clone(),
         ..Default::default()
     };
     let fetched = match crate::integrations::client_for(InstanceType::Docker, &config) {
