@@ -182,6 +182,9 @@ pub fn type_schemas() -> Vec<TypeSchema> {
                     .secret()
                     .help("My account → Access tokens in Portainer."),
                 field("verify_ssl", "Verify SSL Certificates", FieldKind::Checkbox).default(Value::Bool(true)),
+                field("include_edge", "Include Edge Environments", FieldKind::Checkbox)
+                    .default(Value::Bool(false))
+                    .help("Edge agents answer slowly (up to ~10 s each) and only while their tunnel is open."),
                 timeout_field(),
                 public_host_field("the environment's public URL, else the Portainer host"),
             ],

@@ -13,8 +13,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::SqlitePool;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
 
 /// The instance whose Docker host `DOCKER_HOST` overrides, as the legacy variable did.
 pub const DEFAULT_DOCKER_NAME: &str = "Default Docker";
@@ -25,6 +27,12 @@ pub enum InstanceChange {
     Saved(i64),
     Deleted(i64),
 }
+
+/// A change with its sequence number; the follower acknowledges it with [`InstanceManager::applied`].
+pub type Notice = (u64, InstanceChange);
+
+/// How long a save waits for the scan manager to act on it, so its answer shows the new schedule.
+const APPLY_WAIT: Duration = Duration::from_secs(2);
 
 /// The answer of a connection test.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -64,7 +72,10 @@ pub struct DeleteSummary {
 pub struct InstanceManager {
     pool: SqlitePool,
     docker_host_override: Option<String>,
-    changes: broadcast::Sender<InstanceChange>,
+    changes: broadcast::Sender<Notice>,
+    /// The last change sent, and the last one the follower has acted on.
+    sent: Arc<AtomicU64>,
+    applied: Arc<watch::Sender<u64>>,
     /// Instances with a scan under way (kept by the scan manager).
     scanning: Arc<Mutex<HashSet<i64>>>,
     /// Instances with an automatic scan task (kept by the scan manager).
@@ -93,6 +104,8 @@ impl InstanceManager {
             pool,
             docker_host_override,
             changes,
+            sent: Arc::default(),
+            applied: Arc::new(watch::Sender::new(0)),
             scanning: Arc::default(),
             scheduled: Arc::default(),
         }
@@ -110,13 +123,40 @@ impl InstanceManager {
         Ok(store::list(&self.pool).await?)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<InstanceChange> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.changes.subscribe()
     }
 
-    fn notify(&self, change: InstanceChange) {
+    /// The sequence number of the last change sent.
+    pub fn last_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    /// The follower has acted on every change up to `seq`.
+    pub fn applied(&self, seq: u64) {
+        self.applied.send_if_modified(|v| {
+            let newer = seq > *v;
+            if newer {
+                *v = seq;
+            }
+            newer
+        });
+    }
+
+    /// Sends the change and, when someone follows changes, waits (briefly) until it has acted on it.
+    async fn notify(&self, change: InstanceChange) {
+        let seq = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
         // Nobody listening (safe mode, tests) is fine.
-        let _ = self.changes.send(change);
+        if self.changes.send((seq, change)).is_err() {
+            return;
+        }
+        let mut applied = self.applied.subscribe();
+        if tokio::time::timeout(APPLY_WAIT, applied.wait_for(|v| *v >= seq))
+            .await
+            .is_err()
+        {
+            tracing::warn!(seq, "the scan manager has not acted on a change yet");
+        }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -215,7 +255,7 @@ impl InstanceManager {
             .await
             .map_err(name_conflict)?;
         tracing::info!(id, name = %spec.name, r#type = spec.instance_type.as_str(), "integration created");
-        self.notify(InstanceChange::Saved(id));
+        self.notify(InstanceChange::Saved(id)).await;
         self.get(id).await
     }
 
@@ -231,7 +271,7 @@ impl InstanceManager {
                 other => name_conflict(other),
             })?;
         tracing::info!(id, name = %spec.name, "integration updated");
-        self.notify(InstanceChange::Saved(id));
+        self.notify(InstanceChange::Saved(id)).await;
         self.get(id).await
     }
 
@@ -245,7 +285,7 @@ impl InstanceManager {
         let row = self.row(id).await?;
         let ports_removed = store::delete(&self.pool, id).await.map_err(not_found(id))?;
         tracing::info!(id, name = %row.instance.name, ports_removed, "integration deleted");
-        self.notify(InstanceChange::Deleted(id));
+        self.notify(InstanceChange::Deleted(id)).await;
         Ok(DeleteSummary {
             id,
             name: row.instance.name,

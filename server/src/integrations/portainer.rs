@@ -50,7 +50,14 @@ pub struct PortainerClient {
     url: String,
     api_key: String,
     timeout: Duration,
+    /// Also read Edge agent environments (type 4), which Portainer reaches through a tunnel.
+    include_edge: bool,
 }
+
+/// Portainer's environment types whose Docker API it proxies: Docker (socket/TCP), Agent, Edge agent.
+const DOCKER: i64 = 1;
+const AGENT: i64 = 2;
+const EDGE_AGENT: i64 = 4;
 
 impl PortainerClient {
     pub fn new(config: &Map<String, Value>) -> Result<Self, IntegrationError> {
@@ -64,7 +71,16 @@ impl PortainerClient {
             url: base(text(config, "url")),
             api_key: text(config, "api_key").to_string(),
             timeout,
+            include_edge: config
+                .get("include_edge")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
+    }
+
+    /// The environment types read: Docker and Agent, and Edge agents when asked for.
+    fn wanted(&self, kind: i64) -> bool {
+        kind == DOCKER || kind == AGENT || (kind == EDGE_AGENT && self.include_edge)
     }
 
     /// GET `path` (with the API key unless `anonymous`); a non-2xx answer becomes an error.
@@ -146,7 +162,12 @@ impl IntegrationClient for PortainerClient {
 
     async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError> {
         // Bracket form: plain `types=1` is silently ignored by Portainer.
-        let path = "/api/endpoints?types[]=1&types[]=2&excludeSnapshots=true";
+        let types: String = [DOCKER, AGENT, EDGE_AGENT]
+            .into_iter()
+            .filter(|k| self.wanted(*k))
+            .map(|k| format!("types[]={k}&"))
+            .collect();
+        let path = &format!("/api/endpoints?{types}excludeSnapshots=true");
         let resp = self.get(path, false).await?;
         let value = self.json(resp, path).await?;
         let endpoints: Vec<Endpoint> = serde_json::from_value(value).map_err(|e| {
@@ -184,16 +205,22 @@ impl PortainerClient {
             .unwrap_or_else(|| fallback_host.to_string());
         let outcome = if env.status == 2 {
             SourceOutcome::Skipped("environment is down in Portainer".into())
-        } else if !matches!(env.kind, 1 | 2) {
-            SourceOutcome::Skipped(format!("environment type {} has no Docker API", env.kind))
+        } else if !self.wanted(env.kind) {
+            SourceOutcome::Skipped(format!("environment type {} is not read", env.kind))
         } else {
             let path = format!("/api/endpoints/{}/docker/containers/json?all=1", env.id);
             // Portainer has no dial timeout of its own for down agents: bound each environment here.
+            let hint = if env.kind == EDGE_AGENT {
+                "; an Edge agent answers only while its tunnel to Portainer is open"
+            } else {
+                ""
+            };
             match tokio::time::timeout(self.timeout, self.get(&path, false)).await {
-                Err(_) => {
-                    SourceOutcome::Failed(format!("no answer within {} s", self.timeout.as_secs()))
-                }
-                Ok(Err(e)) => SourceOutcome::Failed(e.to_string()),
+                Err(_) => SourceOutcome::Failed(format!(
+                    "no answer within {} s{hint}",
+                    self.timeout.as_secs()
+                )),
+                Ok(Err(e)) => SourceOutcome::Failed(format!("{e}{hint}")),
                 Ok(Ok(resp)) => match self.json(resp, &path).await {
                     Err(e) => SourceOutcome::Failed(e.to_string()),
                     Ok(v) => match serde_json::from_value::<Vec<DockerContainer>>(v) {

@@ -3,7 +3,7 @@
 //! and prompt shutdown. Instance changes restart or stop the tasks.
 
 use super::model::ScanSummary;
-use crate::instances::{InstanceChange, InstanceManager};
+use crate::instances::{InstanceChange, InstanceManager, Notice};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,14 +111,26 @@ impl ScanManager {
             .spawn(async move { me.follow(changes).await });
     }
 
-    async fn follow(&self, mut changes: broadcast::Receiver<InstanceChange>) {
+    async fn follow(&self, mut changes: broadcast::Receiver<Notice>) {
+        let instances = &self.inner.instances;
         loop {
             tokio::select! {
                 _ = self.inner.shutdown.cancelled() => return,
                 change = changes.recv() => match change {
-                    Ok(InstanceChange::Saved(id)) => self.restart(id).await,
-                    Ok(InstanceChange::Deleted(id)) => self.stop(id),
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.resync().await,
+                    Ok((seq, InstanceChange::Saved(id))) => {
+                        self.restart(id).await;
+                        instances.applied(seq);
+                    }
+                    Ok((seq, InstanceChange::Deleted(id))) => {
+                        self.stop(id);
+                        instances.applied(seq);
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Everything sent so far is in the database the resync reads.
+                        let seq = instances.last_sent();
+                        self.resync().await;
+                        instances.applied(seq);
+                    }
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
             }

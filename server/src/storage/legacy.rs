@@ -304,6 +304,8 @@ pub fn legacy_config(t: InstanceType, settings: &HashMap<String, String>) -> Map
     if t == InstanceType::Portainer {
         let verify = setting(settings, "portainer_verify_ssl") != "false";
         config.insert("verify_ssl".into(), Value::Bool(verify));
+        // The legacy app never read Edge environments; the upgrade keeps it that way.
+        config.insert("include_edge".into(), Value::Bool(false));
     }
     config
 }

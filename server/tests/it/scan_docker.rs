@@ -3,7 +3,7 @@
 use crate::support::api::Api;
 use crate::support::docker::{bridge_gateway, Containers};
 use crate::support::portall::{free_port, Portall};
-use crate::support::upstream::docker_tcp_front;
+use crate::support::upstream::{docker_read_only_proxy, docker_tcp_front};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -202,4 +202,63 @@ async fn unix_and_tcp_instances_scan_the_engine_and_reconcile() {
     assert!(got
         .iter()
         .any(|g| g.0 == "127.0.0.1" && g.1 == ports[0] as i64));
+}
+
+#[tokio::test]
+async fn a_read_only_socket_proxy_is_enough() {
+    let mut c = Containers::new("rop");
+    let p = c.prefix.clone();
+    let port = free_port();
+    c.run_args("web", &["-p", &format!("{port}:80")], &[]);
+    let proxy = docker_read_only_proxy().await;
+    let http = proxy.url.replace("tcp://", "http://");
+    // The proxy refuses what such proxies refuse (so the assertions below can fail).
+    let r = reqwest::get(format!("{http}/info")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = reqwest::Client::new()
+        .post(format!("{http}/v1.41/containers/create"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = reqwest::get(format!("{http}/v1.41/version")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    proxy.log.lock().unwrap().clear();
+
+    let portall = Portall::start().await;
+    let api = Api::new(&portall);
+    let (_, t) = api
+        .post(
+            "/docker/instances/test",
+            json!({"type": "docker", "config": {"host": proxy.url}}),
+        )
+        .await;
+    assert_eq!(t["ok"], true, "{t}");
+    assert!(t["message"].as_str().unwrap().starts_with("Docker "), "{t}");
+    let (s, inst) = api
+        .post(
+            "/docker/instances",
+            json!({"type": "docker", "name": "Behind a proxy", "auto_detect": false,
+                   "config": {"host": proxy.url, "public_host": "192.0.2.60"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inst}");
+    let r = scan(&api, inst["id"].as_i64().unwrap()).await;
+    assert_eq!(r["ok"], true, "{r}");
+    let got = entries(&api, &p).await;
+    assert!(
+        got.iter()
+            .any(|e| e.0 == "192.0.2.60" && e.1 == port as i64 && e.2 == "TCP"),
+        "{got:?}"
+    );
+    let log = proxy.log.lock().unwrap().clone();
+    assert!(
+        log.iter().any(|(r, _)| r.contains("/containers/json")),
+        "{log:?}"
+    );
+    let refused: Vec<_> = log.iter().filter(|(_, ok)| !ok).collect();
+    assert!(
+        refused.is_empty(),
+        "Portall asked for more than read-only: {refused:?}"
+    );
 }

@@ -153,6 +153,85 @@ async fn portainer_environments_down_edge_failing_and_hanging() {
 }
 
 #[tokio::test]
+async fn portainer_edge_environments_only_when_asked_for() {
+    let mut c = Containers::new("edge");
+    let p = c.prefix.clone();
+    let (p1, p2) = (free_port(), free_port());
+    c.run_args("kiosk", &["-p", &format!("{p1}:80")], &[]);
+    c.run_args("office", &["-p", &format!("{p2}:8080")], &[]);
+    let mut open = PortainerEnv::new(1, "shop-edge", &format!("{p}kiosk"));
+    open.kind = 4;
+    open.tunnel = true;
+    open.public_url = "192.0.2.41".into();
+    let mut closed = PortainerEnv::new(2, "cabin-edge", &format!("{p}kiosk"));
+    closed.kind = 4;
+    closed.tunnel_wait = std::time::Duration::from_millis(500);
+    let office = PortainerEnv::new(3, "office", &format!("{p}office"));
+    let portainer = FakePortainer::start("ptr_edge", vec![open, closed, office]).await;
+
+    let portall = Portall::start().await;
+    let api = Api::new(&portall);
+    let (_, types) = api.get("/docker/instances/types").await;
+    let fields = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "portainer")
+        .unwrap()["fields"]
+        .clone();
+    let edge = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "include_edge")
+        .expect("the option is in the type schema");
+    assert_eq!(edge["default"], false);
+
+    let (s, inst) = api
+        .post(
+            "/docker/instances",
+            json!({"type": "portainer", "name": "Shops", "auto_detect": false,
+                   "config": {"url": portainer.url, "api_key": "ptr_edge", "timeout": 5}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inst}");
+    assert_eq!(inst["config"]["include_edge"], false, "off by default");
+    let id = inst["id"].as_i64().unwrap();
+    let r = scan(&api, id).await;
+    assert_eq!(r["summary"]["errors"], json!([]), "{r}");
+    let got = entries(&api, &p).await;
+    assert_eq!(
+        got.iter().map(|e| e.1).collect::<Vec<_>>(),
+        vec![p2 as i64],
+        "without the option only the agent environment is read: {got:?}"
+    );
+
+    let (s, body) = api
+        .put(
+            &format!("/docker/instances/{id}"),
+            json!({"config": {"include_edge": true}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let r = scan(&api, id).await;
+    let errors = names(&r["summary"]["errors"]);
+    assert_eq!(errors.len(), 1, "{r}");
+    assert!(
+        errors[0].starts_with("cabin-edge: ")
+            && errors[0].contains("Unable to get the active tunnel")
+            && errors[0].contains("tunnel to Portainer is open"),
+        "the closed tunnel is named with Portainer's own message: {errors:?}"
+    );
+    let got = entries(&api, &p).await;
+    let hosts: Vec<(String, i64)> = got.iter().map(|e| (e.0.clone(), e.1)).collect();
+    assert!(
+        hosts.contains(&("192.0.2.41".into(), p1 as i64)),
+        "the open Edge environment's containers, at its public URL: {got:?}"
+    );
+    assert_eq!(got.len(), 2, "{got:?}");
+}
+
+#[tokio::test]
 async fn komodo_servers_ok_notok_disabled_and_auth() {
     let mut c = Containers::new("kmd");
     let p = c.prefix.clone();

@@ -1,5 +1,6 @@
 //! Protocol-faithful Portainer and Komodo test servers (from ../shared/reference/integration-apis.md),
-//! backed by the real Docker engine, plus a TCP front for the engine's unix socket. All on 127.0.0.1.
+//! backed by the real Docker engine, plus a TCP front and a read-only socket proxy for the engine's unix
+//! socket. All on 127.0.0.1.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -90,6 +91,10 @@ pub struct PortainerEnv {
     /// Which real containers this environment shows (name prefix).
     pub prefix: String,
     pub mode: Mode,
+    /// Edge agents only: whether the agent's tunnel is open, and how long Portainer waits for one
+    /// before giving up (about 10 s in Portainer).
+    pub tunnel: bool,
+    pub tunnel_wait: Duration,
 }
 
 impl PortainerEnv {
@@ -103,6 +108,8 @@ impl PortainerEnv {
             status: 1,
             prefix: prefix.into(),
             mode: Mode::Normal,
+            tunnel: false,
+            tunnel_wait: Duration::from_secs(10),
         }
     }
 }
@@ -290,12 +297,16 @@ async fn portainer_containers(
         return resp;
     }
     if env.kind == 4 {
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        return portainer_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Unable to get the active tunnel",
-            "",
-        );
+        if !env.tunnel {
+            tokio::time::sleep(env.tunnel_wait).await;
+            return portainer_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Unable to get the active tunnel",
+                "",
+            );
+        }
+        // Through an open tunnel: slower than a direct agent.
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let mut list = docker_containers(&env.prefix).await;
     for c in &mut list {
@@ -552,6 +563,76 @@ pub async fn docker_tcp_front() -> String {
         }
     });
     format!("tcp://{addr}")
+}
+
+/// A read-only Docker socket proxy as homelabs run it (docker-socket-proxy: HAProxy with
+/// `CONTAINERS=1`, `VERSION`, `PING`, `EVENTS` on, `POST=0`): GET/HEAD on `/_ping`, `/version`,
+/// `/containers…`, `/events` (versioned or not) reach the engine; anything else gets HAProxy's 403.
+pub struct ReadOnlyProxy {
+    /// `tcp://127.0.0.1:PORT`
+    pub url: String,
+    /// Every request: (method and path, allowed).
+    pub log: Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+}
+
+fn proxy_allows(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    if method != Method::GET && method != Method::HEAD {
+        return false;
+    }
+    // `^(/v[\d\.]+)?/containers` and friends.
+    let unversioned = path
+        .strip_prefix("/v")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(v, _)| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(|(_, rest)| format!("/{rest}"))
+        .unwrap_or_else(|| path.to_string());
+    ["/_ping", "/version", "/containers", "/events"]
+        .iter()
+        .any(|p| unversioned.starts_with(p))
+}
+
+async fn proxy_forward(req: axum::extract::Request) -> Result<Response, String> {
+    let unix = tokio::net::UnixStream::connect("/var/run/docker.sock")
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(unix))
+            .await
+            .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    Ok(resp.map(axum::body::Body::new))
+}
+
+pub async fn docker_read_only_proxy() -> ReadOnlyProxy {
+    let log: Arc<std::sync::Mutex<Vec<(String, bool)>>> = Arc::default();
+    let seen = log.clone();
+    let router = Router::new().fallback(move |req: axum::extract::Request| {
+        let seen = seen.clone();
+        async move {
+            let path = req.uri().path().to_string();
+            let allowed = proxy_allows(req.method(), &path);
+            seen.lock()
+                .unwrap()
+                .push((format!("{} {path}", req.method()), allowed));
+            if !allowed {
+                return (
+                    StatusCode::FORBIDDEN,
+                    [("content-type", "text/html")],
+                    "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n",
+                )
+                    .into_response();
+            }
+            proxy_forward(req)
+                .await
+                .unwrap_or_else(|e| (StatusCode::SERVICE_UNAVAILABLE, e).into_response())
+        }
+    });
+    ReadOnlyProxy {
+        url: format!("tcp://{}", serve(router).await),
+        log,
+    }
 }
 
 /// A TCP server that accepts connections and never answers (a hung upstream).
