@@ -13,6 +13,19 @@ pub fn push_error(errors: &mut FieldErrors, field: &str, message: impl Into<Stri
         .push(message.into());
 }
 
+/// The first of `order` (a form's fields, top to bottom) that has an error, else any field with one:
+/// where a form puts the focus after a failed save.
+pub fn first_error<'a>(
+    errors: &FieldErrors,
+    order: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    order
+        .into_iter()
+        .find(|k| errors.contains_key(*k))
+        .map(str::to_string)
+        .or_else(|| errors.keys().next().cloned())
+}
+
 /// A host name or an IP address (v4, or v6 with or without brackets).
 pub fn validate_host(host: &str) -> Result<(), String> {
     let host = host.trim();
@@ -94,6 +107,19 @@ pub fn validate_docker_host(value: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_error_follows_the_form_order() {
+        let mut e = FieldErrors::new();
+        push_error(&mut e, "description", "is required");
+        push_error(&mut e, "port_number", "must be a whole number from 1 to 65535");
+        assert_eq!(
+            first_error(&e, ["ip_address", "port_number", "description"]).as_deref(),
+            Some("port_number")
+        );
+        assert_eq!(first_error(&e, ["other"]).as_deref(), Some("description"));
+        assert_eq!(first_error(&FieldErrors::new(), ["x"]), None);
+    }
 
     #[test]
     fn docker_hosts() {

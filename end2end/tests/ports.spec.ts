@@ -8,7 +8,7 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
   await page.goto('/');
   await hydrated(page);
   await page.locator('#add-port-btn').click();
-  await expect(page.locator('#port-ip')).toBeFocused();
+  await expect(page.locator('#port-ip')).toBeFocused(); // the empty address is the first field in error
   await page.locator('#port-ip').fill('192.0.2.99');
   await page.locator('#port-nickname').fill('e2e-box');
   await page.locator('#port-number').fill('8080');
@@ -40,7 +40,12 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
   await page.locator('#add-port-btn').click();
   await page.locator('#port-number').fill('70000');
   await page.locator('#save-port-btn').click();
-  await expect(page.locator('#portModal .invalid-feedback').first()).toBeVisible();
+  // Shared validation, inline under each field, described for screen readers; focus on the first error.
+  await expect(page.locator('#port-number-error')).toContainText('65535');
+  await expect(page.locator('#port-number')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#port-number')).toHaveAttribute('aria-describedby', 'port-number-error');
+  await expect(page.locator('#port-description-error')).toBeVisible();
+  await expect(page.locator('#port-ip')).toBeFocused(); // the empty address is the first field in error
   await page.keyboard.press('Escape');
 
   await page.locator('#port-filter').fill('8080');

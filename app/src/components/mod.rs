@@ -2,6 +2,7 @@
 
 pub mod checkbox;
 pub mod dom;
+pub mod field;
 pub mod modal;
 pub mod nav;
 pub mod time;

@@ -2,10 +2,11 @@
 
 use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
 use crate::components::dom::focus_later;
+use crate::components::field::{FieldError, TextField};
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::model::{group_by_host, PortEntry};
 use crate::ports::validate_port;
-use crate::validation::FieldErrors;
+use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -372,6 +373,24 @@ fn PortRow(port: PortEntry) -> impl IntoView {
     .into_any()
 }
 
+/// The port form's fields, top to bottom, with their element ids.
+const PORT_FIELDS: [(&str, &str); 5] = [
+    ("ip_address", "port-ip"),
+    ("nickname", "port-nickname"),
+    ("port_number", "port-number"),
+    ("port_protocol", "port-protocol"),
+    ("description", "port-description"),
+];
+
+/// Shows the messages under their fields and focuses the first field in error.
+fn show_errors(m: PortModal, errors: FieldErrors) {
+    let first = first_error(&errors, PORT_FIELDS.iter().map(|(k, _)| *k));
+    m.errors.set(errors);
+    if let Some((_, id)) = first.and_then(|k| PORT_FIELDS.iter().find(|(f, _)| *f == k)) {
+        focus_later(format!("#{id}"));
+    }
+}
+
 #[component]
 fn PortModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
@@ -393,14 +412,7 @@ fn PortModalView() -> impl IntoView {
             "description": m.description.get_untracked(),
         });
         if let Err(errors) = validate_port(&input, editing.as_ref()) {
-            let first = errors.keys().next().cloned();
-            m.errors.set(errors);
-            if let Some(k) = first {
-                focus_later(format!(
-                    "#port-{}",
-                    k.trim_start_matches("port_").replace('_', "-")
-                ));
-            }
+            show_errors(m, errors);
             return;
         }
         m.errors.set(FieldErrors::new());
@@ -413,7 +425,7 @@ fn PortModalView() -> impl IntoView {
                     close_modal(m.open, m.opener);
                     state.refresh.update(|n| *n += 1);
                 }
-                Ok(SaveOutcome::Invalid(e)) => m.errors.set(e),
+                Ok(SaveOutcome::Invalid(e)) => show_errors(m, e),
                 Ok(SaveOutcome::Conflict(msg)) => m.conflict.set(Some(msg)),
                 Err(e) => m.conflict.set(Some(e.to_string())),
             }
@@ -434,41 +446,30 @@ fn PortModalView() -> impl IntoView {
                         <p class="alert alert-info">"Discovered by an integration: only the description can change."</p>
                     })}
                     {move || m.conflict.get().map(|c| view! { <p class="alert alert-error" role="alert" id="port-conflict">{c}</p> })}
-                    <div class="form-group">
-                        <label class="form-label" for="port-ip">"Host address"</label>
-                        <input class="form-control" id="port-ip" placeholder="192.168.1.20 or nas.lan"
-                            disabled=discovered aria-invalid=invalid("ip_address")
-                            prop:value=move || m.ip.get() on:input=move |ev| m.ip.set(event_target_value(&ev)) />
-                        {move || err("ip_address")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
-                    </div>
-                    <div class="form-group">
-                        <label class="form-label" for="port-nickname">"Host nickname (optional)"</label>
-                        <input class="form-control" id="port-nickname" maxlength="50"
-                            prop:value=move || m.nickname.get() on:input=move |ev| m.nickname.set(event_target_value(&ev)) />
-                        {move || err("nickname")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
-                    </div>
-                    <div class="form-group">
-                        <label class="form-label" for="port-number">"Port"</label>
-                        <input class="form-control" id="port-number" type="number" min="1" max="65535"
-                            disabled=discovered aria-invalid=invalid("port_number")
-                            prop:value=move || m.number.get() on:input=move |ev| m.number.set(event_target_value(&ev)) />
-                        {move || err("port_number")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
-                    </div>
+                    <TextField id="port-ip" label="Host address" placeholder="192.168.1.20 or nas.lan"
+                        disabled=Signal::derive(discovered)
+                        value=m.ip on_input=Callback::new(move |v| m.ip.set(v))
+                        error=Signal::derive(err("ip_address")) />
+                    <TextField id="port-nickname" label="Host nickname (optional)" maxlength=50
+                        value=m.nickname on_input=Callback::new(move |v| m.nickname.set(v))
+                        error=Signal::derive(err("nickname")) />
+                    <TextField id="port-number" label="Port" input_type="number" min=1 max=65535
+                        disabled=Signal::derive(discovered)
+                        value=m.number on_input=Callback::new(move |v| m.number.set(v))
+                        error=Signal::derive(err("port_number")) />
                     <div class="form-group">
                         <label class="form-label" for="port-protocol">"Protocol"</label>
                         <select class="form-control" id="port-protocol" disabled=discovered
+                            aria-invalid=invalid("port_protocol") aria-describedby="port-protocol-error"
                             prop:value=move || m.protocol.get() on:change=move |ev| m.protocol.set(event_target_value(&ev))>
                             <option value="TCP">"TCP"</option>
                             <option value="UDP">"UDP"</option>
                         </select>
-                        {move || err("port_protocol")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
+                        <FieldError id="port-protocol" messages=Signal::derive(err("port_protocol")) />
                     </div>
-                    <div class="form-group">
-                        <label class="form-label" for="port-description">"Description"</label>
-                        <input class="form-control" id="port-description" maxlength="100" aria-invalid=invalid("description")
-                            prop:value=move || m.description.get() on:input=move |ev| m.description.set(event_target_value(&ev)) />
-                        {move || err("description")().map(|e| view! { <div class="invalid-feedback">{e}</div> })}
-                    </div>
+                    <TextField id="port-description" label="Description" maxlength=100
+                        value=m.description on_input=Callback::new(move |v| m.description.set(v))
+                        error=Signal::derive(err("description")) />
                 </div>
                 <div class="modal-footer">
                     <button type="button" class="btn btn-secondary" id="port-cancel-btn" on:click=move |_| close()>"Cancel"</button>

@@ -5,12 +5,13 @@ use super::integrations::Section;
 use crate::api::{save_instance, test_instance, SaveOutcome};
 use crate::components::checkbox::Checkbox;
 use crate::components::dom::focus_later;
+use crate::components::field::{FieldError, TextField};
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::instances::{
     type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind, FieldSchema,
     InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
 };
-use crate::validation::FieldErrors;
+use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
@@ -232,10 +233,7 @@ impl ModalState {
                     .map(|f| format!("config.{}", f.name)),
             );
         }
-        let first = order
-            .into_iter()
-            .find(|k| errors.contains_key(k))
-            .or_else(|| errors.keys().next().cloned());
+        let first = first_error(&errors, order.iter().map(String::as_str));
         self.errors.set(errors);
         if let Some(key) = first {
             focus_later(format!("#{}", error_target(t, &key)));
@@ -313,13 +311,6 @@ fn errors_of(m: ModalState, key: &'static str) -> impl Fn() -> Option<String> {
 }
 
 #[component]
-fn FieldError(id: String, messages: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        {move || messages.get().map(|m| view! { <div class="invalid-feedback" id=format!("{id}-error")>{m}</div> })}
-    }
-}
-
-#[component]
 pub fn InstanceModal() -> impl IntoView {
     let section = expect_context::<Section>();
     let m = section.modal;
@@ -372,7 +363,7 @@ pub fn InstanceModal() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </fieldset>
-                        <FieldError id="type-docker".into() messages=Signal::derive(errors_of(m, "type")) />
+                        <FieldError id="type-docker" messages=Signal::derive(errors_of(m, "type")) />
                     </div>
                     <div id="instance-config-step" class="modal-step" hidden=move || m.step.get() != 2>
                         <CommonFields />
@@ -430,25 +421,17 @@ pub fn InstanceModal() -> impl IntoView {
 #[component]
 fn CommonFields() -> impl IntoView {
     let m = expect_context::<Section>().modal;
-    let invalid =
-        move |key: &'static str| move || m.errors.with(|e| e.contains_key(key)).to_string();
     view! {
-        <div class="form-group">
-            <label for="instance-name" class="form-label">"Name"</label>
-            <input
-                type="text"
-                class="form-control"
-                id="instance-name"
-                name="name"
-                maxlength="100"
-                placeholder="Leave blank to name it after its address"
-                aria-invalid=invalid("name")
-                aria-describedby="instance-name-error"
-                prop:value=move || m.name.get()
-                on:input=move |ev| m.name.set(event_target_value(&ev))
-            />
-            <FieldError id="instance-name".into() messages=Signal::derive(errors_of(m, "name")) />
-        </div>
+        <TextField
+            id="instance-name"
+            name="name"
+            label="Name"
+            maxlength=100
+            placeholder="Leave blank to name it after its address"
+            value=m.name
+            on_input=Callback::new(move |v| m.name.set(v))
+            error=Signal::derive(errors_of(m, "name"))
+        />
         <Checkbox
             id="instance-enabled".into()
             name="enabled".into()
@@ -463,23 +446,18 @@ fn CommonFields() -> impl IntoView {
             checked=m.auto_detect
             on_change=Callback::new(move |v| m.auto_detect.set(v))
         />
-        <div class="form-group">
-            <label for="instance-scan-interval" class="form-label">"Scan Interval (seconds)"</label>
-            <input
-                type="number"
-                class="form-control"
-                id="instance-scan-interval"
-                name="scan_interval"
-                min="60"
-                max="86400"
-                aria-invalid=invalid("scan_interval")
-                aria-describedby="instance-scan-interval-error"
-                prop:value=move || m.interval.get()
-                on:input=move |ev| m.interval.set(event_target_value(&ev))
-            />
-            <small class="form-text">"60 seconds to 1 day; 300 = every 5 minutes."</small>
-            <FieldError id="instance-scan-interval".into() messages=Signal::derive(errors_of(m, "scan_interval")) />
-        </div>
+        <TextField
+            id="instance-scan-interval"
+            name="scan_interval"
+            label="Scan Interval (seconds)"
+            input_type="number"
+            min=60
+            max=86400
+            help="60 seconds to 1 day; 300 = every 5 minutes."
+            value=m.interval
+            on_input=Callback::new(move |v| m.interval.set(v))
+            error=Signal::derive(errors_of(m, "scan_interval"))
+        />
     }
     .into_any()
 }
@@ -500,8 +478,7 @@ fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
     let m = section.modal;
     let id = field_id(itype, &f.name);
     let key = f.name.clone();
-    let error_key = format!("config.{}", f.name);
-    let err_key = error_key.clone();
+    let err_key = format!("config.{}", f.name);
     let messages = Signal::derive(move || m.errors.with(|e| e.get(&err_key).map(|v| v.join("; "))));
     let value = {
         let key = key.clone();
@@ -561,27 +538,21 @@ fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
             }
         }
     };
-    let invalid = move || messages.with(|m| m.is_some()).to_string();
     view! {
-        <div class="form-group">
-            <label for=id.clone() class="form-label">{f.label.clone()}</label>
-            <input
-                type=input_type
-                class="form-control"
-                id=id.clone()
-                name=key.clone()
-                min=f.min.map(|v| v.to_string())
-                max=f.max.map(|v| v.to_string())
-                autocomplete=if f.secret { "new-password" } else { "off" }
-                placeholder=placeholder
-                aria-invalid=invalid
-                aria-describedby=format!("{id}-error")
-                prop:value=value
-                on:input=move |ev| set(Value::String(event_target_value(&ev)))
-            />
-            {(!f.help.is_empty()).then(|| view! { <small class="form-text">{f.help.clone()}</small> })}
-            <FieldError id=id.clone() messages />
-        </div>
+        <TextField
+            id
+            name=key
+            label=f.label.clone()
+            input_type
+            min=f.min
+            max=f.max
+            autocomplete=if f.secret { "new-password" } else { "off" }
+            placeholder=Signal::derive(placeholder)
+            help=(!f.help.is_empty()).then(|| f.help.clone())
+            value=Signal::derive(value)
+            on_input=Callback::new(move |v| set(Value::String(v)))
+            error=messages
+        />
     }
     .into_any()
 }
