@@ -112,7 +112,11 @@ mod tests {
     fn first_error_follows_the_form_order() {
         let mut e = FieldErrors::new();
         push_error(&mut e, "description", "is required");
-        push_error(&mut e, "port_number", "must be a whole number from 1 to 65535");
+        push_error(
+            &mut e,
+            "port_number",
+            "must be a whole number from 1 to 65535",
+        );
         assert_eq!(
             first_error(&e, ["ip_address", "port_number", "description"]).as_deref(),
             Some("port_number")

@@ -1,4 +1,4 @@
-//! A labelled checkbox bound to a signal.
+//! A labelled checkbox bound to a signal, with optional help text.
 
 use leptos::prelude::*;
 
@@ -9,8 +9,14 @@ pub fn Checkbox(
     label: String,
     #[prop(into)] checked: Signal<bool>,
     on_change: Callback<bool>,
+    #[prop(optional, into)] help: MaybeProp<String>,
 ) -> impl IntoView {
     let label_for = id.clone();
+    let help_id = format!("{id}-help");
+    let described = {
+        let help_id = help_id.clone();
+        move || help.with(|h| h.is_some()).then(|| help_id.clone())
+    };
     view! {
         <div class="form-check">
             <input
@@ -18,10 +24,12 @@ pub fn Checkbox(
                 type="checkbox"
                 id=id
                 name=name
+                aria-describedby=described
                 prop:checked=move || checked.get()
                 on:change=move |ev| on_change.run(event_target_checked(&ev))
             />
             <label class="form-check-label" for=label_for>{label}</label>
+            {move || help.get().map(|h| view! { <small class="form-text form-check-help" id=help_id.clone()>{h}</small> })}
         </div>
     }
 }

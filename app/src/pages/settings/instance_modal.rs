@@ -505,7 +505,9 @@ fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
                 .with(|c| c.get(&key).and_then(Value::as_bool).unwrap_or(false))
         });
         return view! {
-            <Checkbox id name=f.name.clone() label=f.label.clone() checked on_change=Callback::new(move |v| set(Value::Bool(v))) />
+            <Checkbox id name=f.name.clone() label=f.label.clone() checked
+                help=(!f.help.is_empty()).then(|| f.help.clone())
+                on_change=Callback::new(move |v| set(Value::Bool(v))) />
         }
         .into_any();
     }
