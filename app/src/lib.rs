@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document the server renders around the app on the first load.
@@ -56,8 +56,10 @@ pub fn App() -> impl IntoView {
             <components::nav::TopNav />
             <main class="container">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::ports::PortsPage />
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                    // In-order streaming: the data is in place in the HTML, so a page is complete
+                    // before any script runs (and without JavaScript at all).
+                    <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

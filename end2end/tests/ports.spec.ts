@@ -65,6 +65,19 @@ test('the first load is server-rendered: ports are in the HTML before any WASM',
   const html = await (await request.get('/')).text();
   expect(html).toContain('Postgres SSR');
   expect(html).toContain('data-host="192.0.2.98"');
+  expect(html, 'rendered in place, not in templates a script must move').not.toContain('<template');
+});
+
+test('without JavaScript both pages still show their data', async ({ browser, baseURL, request }) => {
+  await request.post('/api/ports', { data: { ip_address: '192.0.2.97', port_number: 6379, description: 'Redis no-JS' } });
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.locator('[data-host="192.0.2.97"] .port-row[data-port="6379"]')).toContainText('Redis no-JS');
+  await page.goto('/settings');
+  await expect(page.locator('#docker-instances-container')).toBeVisible();
+  await expect(page.locator('#add-docker-instance-btn')).toBeVisible();
+  await context.close();
 });
 
 test('mobile 360x740: both pages fit, screenshots stored', async ({ browser, baseURL }) => {
