@@ -93,6 +93,50 @@ pub fn group_by_host(mut ports: Vec<PortEntry>) -> Vec<(String, Vec<PortEntry>)>
     groups
 }
 
+/// The answer to "is port N free?" over the hosts the Ports page knows, or `None` when `query` is not
+/// a port number. Stale entries (no longer reported) don't count as in use.
+pub fn port_availability(groups: &[(String, Vec<PortEntry>)], query: &str) -> Option<String> {
+    let port: i64 = query
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| (1..=65535).contains(p))?;
+    let users: Vec<String> = groups
+        .iter()
+        .filter_map(|(host, list)| {
+            let mut protocols: Vec<&str> = list
+                .iter()
+                .filter(|p| p.port_number == port && !p.is_stale())
+                .map(|p| p.port_protocol.as_str())
+                .collect();
+            protocols.dedup();
+            (!protocols.is_empty()).then(|| {
+                let name = list
+                    .iter()
+                    .find_map(|p| p.nickname.as_deref())
+                    .filter(|n| !n.is_empty());
+                match name {
+                    Some(n) => format!("{host} ({n}, {})", protocols.join("+")),
+                    None => format!("{host} ({})", protocols.join("+")),
+                }
+            })
+        })
+        .collect();
+    let hosts = groups.len();
+    let plural = |n: usize| if n == 1 { "host" } else { "hosts" };
+    Some(match users.len() {
+        0 => format!("Port {port} is free on all {hosts} {}.", plural(hosts)),
+        1 if hosts == 1 => format!("Port {port} is in use on {}.", users[0]),
+        n if n == hosts => format!("Port {port} is in use on every host: {}.", users.join(", ")),
+        n => format!(
+            "Port {port} is in use on {}; free on the other {} {}.",
+            users.join(", "),
+            hosts - n,
+            plural(hosts - n)
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +174,52 @@ mod tests {
                 ("10.0.0.1".to_string(), vec![2]),
                 ("10.0.0.2".to_string(), vec![3, 4, 1]),
             ]
+        );
+    }
+
+    #[test]
+    fn port_availability_answers_for_a_port_number() {
+        let mut nas = entry(1, "10.0.0.2", 8080, "TCP");
+        nas.nickname = Some("nas".into());
+        let mut stale = entry(3, "10.0.0.3", 8080, "TCP");
+        stale.discovered_by = vec![Discovery {
+            instance_id: 1,
+            name: "Docker".into(),
+            instance_type: "docker".into(),
+            seen: false,
+            last_seen_at: "2026-11-01T00:00:00Z".into(),
+            local_only: false,
+            container_name: None,
+            container_port: None,
+        }];
+        let groups = group_by_host(vec![
+            nas,
+            entry(2, "10.0.0.1", 443, "TCP"),
+            stale,
+            entry(4, "10.0.0.2", 8080, "UDP"),
+        ]);
+        assert_eq!(port_availability(&groups, "web"), None);
+        assert_eq!(port_availability(&groups, "70000"), None);
+        assert_eq!(
+            port_availability(&groups, "22").unwrap(),
+            "Port 22 is free on all 3 hosts."
+        );
+        assert_eq!(
+            port_availability(&groups, " 8080 ").unwrap(),
+            "Port 8080 is in use on 10.0.0.2 (nas, TCP+UDP); free on the other 2 hosts."
+        );
+        let one = group_by_host(vec![entry(5, "10.0.0.9", 53, "UDP")]);
+        assert_eq!(
+            port_availability(&one, "53").unwrap(),
+            "Port 53 is in use on 10.0.0.9 (UDP)."
+        );
+        let two = group_by_host(vec![
+            entry(5, "10.0.0.9", 53, "UDP"),
+            entry(6, "10.0.0.8", 53, "TCP"),
+        ]);
+        assert_eq!(
+            port_availability(&two, "53").unwrap(),
+            "Port 53 is in use on every host: 10.0.0.8 (TCP), 10.0.0.9 (UDP)."
         );
     }
 }

@@ -8,7 +8,7 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
   await page.goto('/');
   await hydrated(page);
   await page.locator('#add-port-btn').click();
-  await expect(page.locator('#port-ip')).toBeFocused(); // the empty address is the first field in error
+  await expect(page.locator('#port-ip')).toBeFocused();
   await page.locator('#port-ip').fill('192.0.2.99');
   await page.locator('#port-nickname').fill('e2e-box');
   await page.locator('#port-number').fill('8080');
@@ -50,8 +50,12 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
 
   await page.locator('#port-filter').fill('8080');
   await expect(row).toBeVisible();
+  await expect(page.locator('#port-availability')).toContainText('Port 8080 is in use on 192.0.2.99 (renamed-box, TCP)');
+  await page.locator('#port-filter').fill('1');
+  await expect(page.locator('#port-availability')).toContainText('Port 1 is free on all');
   await page.locator('#port-filter').fill('no-such-thing');
   await expect(page.locator('#no-match')).toBeVisible();
+  await expect(page.locator('#port-availability')).toHaveCount(0);
   await page.locator('#port-filter').fill('');
 
   await row.locator('.delete-port-btn').click();

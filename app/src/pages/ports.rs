@@ -4,7 +4,7 @@ use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
 use crate::components::modal::{close_modal, ModalFrame};
-use crate::model::{group_by_host, PortEntry};
+use crate::model::{group_by_host, port_availability, PortEntry};
 use crate::ports::validate_port;
 use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
@@ -192,14 +192,24 @@ fn HostPanels(ports: Vec<PortEntry>) -> impl IntoView {
                         .filter(|(_, v, _)| !v.is_empty())
                         .collect()
                 });
+                // A port number in the filter also answers "is it free?".
+                let answer = groups.with_value(|g| port_availability(g, &filter)).map(|text| view! {
+                    <p id="port-availability" class="alert alert-info availability" role="status">{text}</p>
+                });
                 if shown.is_empty() {
-                    return view! { <p class="muted" id="no-match">"No port matches the filter."</p> }.into_any();
+                    return view! {
+                        {answer}
+                        <p class="muted" id="no-match">"No port matches the filter."</p>
+                    }.into_any();
                 }
-                shown
-                    .into_iter()
-                    .map(|(host, list, total)| view! { <HostPanel host list total /> })
-                    .collect_view()
-                    .into_any()
+                view! {
+                    {answer}
+                    {shown
+                        .into_iter()
+                        .map(|(host, list, total)| view! { <HostPanel host list total /> })
+                        .collect_view()}
+                }
+                .into_any()
             }}
         </div>
     }
