@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Checkbox(
-    id: String,
-    name: String,
-    label: String,
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
     #[prop(into)] checked: Signal<bool>,
     on_change: Callback<bool>,
     #[prop(optional, into)] help: MaybeProp<String>,

@@ -433,16 +433,16 @@ fn CommonFields() -> impl IntoView {
             error=Signal::derive(errors_of(m, "name"))
         />
         <Checkbox
-            id="instance-enabled".into()
-            name="enabled".into()
-            label="Enable Integration".into()
+            id="instance-enabled"
+            name="enabled"
+            label="Enable Integration"
             checked=m.enabled
             on_change=Callback::new(move |v| m.enabled.set(v))
         />
         <Checkbox
-            id="instance-auto-detect".into()
-            name="auto_detect".into()
-            label="Auto-detect Ports".into()
+            id="instance-auto-detect"
+            name="auto_detect"
+            label="Auto-detect Ports"
             checked=m.auto_detect
             on_change=Callback::new(move |v| m.auto_detect.set(v))
         />
