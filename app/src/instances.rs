@@ -652,15 +652,23 @@ pub enum InstanceState {
     Never,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InstanceStatus {
-    pub state: InstanceState,
+/// What the scans of an instance left behind, as stored: times, the last error, what it reports now.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanRecord {
     pub last_scan_at: Option<String>,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
     pub last_duration_ms: Option<i64>,
     pub service_count: i64,
     pub port_count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    pub state: InstanceState,
+    /// Flattened: the API's status object keeps its fields side by side.
+    #[serde(flatten)]
+    pub record: ScanRecord,
     /// An automatic scan task is running for it.
     #[serde(default)]
     pub auto_scan: bool,

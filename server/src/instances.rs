@@ -186,9 +186,9 @@ impl InstanceManager {
             InstanceState::Scanning
         } else if !row.instance.enabled {
             InstanceState::Disabled
-        } else if row.last_scan_at.is_none() {
+        } else if row.record.last_scan_at.is_none() {
             InstanceState::Never
-        } else if row.last_error.is_some() {
+        } else if row.record.last_error.is_some() {
             InstanceState::Error
         } else {
             InstanceState::Ok
@@ -205,12 +205,7 @@ impl InstanceManager {
             updated_at: row.updated_at.clone(),
             status: InstanceStatus {
                 state,
-                last_scan_at: row.last_scan_at.clone(),
-                last_success_at: row.last_success_at.clone(),
-                last_error: row.last_error.clone(),
-                last_duration_ms: row.last_duration_ms,
-                service_count: row.service_count,
-                port_count: row.port_count,
+                record: row.record.clone(),
                 auto_scan: self
                     .scheduled
                     .lock()

@@ -1,7 +1,7 @@
 //! Queries on `docker_instance` and the counts and status shown with each instance.
 
 use super::error::StoreError;
-use app::instances::{ExistingInstance, InstanceSpec, InstanceType};
+use app::instances::{ExistingInstance, InstanceSpec, InstanceType, ScanRecord};
 use serde_json::Value;
 use sqlx::{Row, SqlitePool};
 
@@ -11,12 +11,7 @@ pub struct InstanceRow {
     pub instance: ExistingInstance,
     pub created_at: String,
     pub updated_at: String,
-    pub last_scan_at: Option<String>,
-    pub last_success_at: Option<String>,
-    pub last_error: Option<String>,
-    pub last_duration_ms: Option<i64>,
-    pub service_count: i64,
-    pub port_count: i64,
+    pub record: ScanRecord,
 }
 
 const SELECT: &str = r#"
@@ -42,12 +37,14 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> InstanceRow {
         },
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
-        last_scan_at: row.get("last_scan_at"),
-        last_success_at: row.get("last_success_at"),
-        last_error: row.get("last_error"),
-        last_duration_ms: row.get("last_duration_ms"),
-        service_count: row.get("service_count"),
-        port_count: row.get("port_count"),
+        record: ScanRecord {
+            last_scan_at: row.get("last_scan_at"),
+            last_success_at: row.get("last_success_at"),
+            last_error: row.get("last_error"),
+            last_duration_ms: row.get("last_duration_ms"),
+            service_count: row.get("service_count"),
+            port_count: row.get("port_count"),
+        },
     }
 }
 

@@ -15,7 +15,10 @@ fn status_text(i: &InstanceView) -> String {
     match i.status.state {
         InstanceState::Ok => "OK".into(),
         InstanceState::Error => {
-            format!("Error: {}", i.status.last_error.clone().unwrap_or_default())
+            format!(
+                "Error: {}",
+                i.status.record.last_error.clone().unwrap_or_default()
+            )
         }
         InstanceState::Scanning => "Scanning…".into(),
         InstanceState::Disabled => "Disabled".into(),
@@ -69,7 +72,7 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
     };
     let (name, itype) = i.with_value(|i| (i.name.clone(), i.instance_type));
     let last_scan = move || {
-        i.with_value(|v| match &v.status.last_scan_at {
+        i.with_value(|v| match &v.status.record.last_scan_at {
             Some(at) => view! { <time datetime=at.clone() title=format!("{at} UTC")>{relative(&section.now(), at)}</time> }.into_any(),
             None => view! { <span>"Never"</span> }.into_any(),
         })
@@ -96,7 +99,7 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
                 <div class="detail-item">
                     <span class="label">"Services: "</span>
                     <span class="value services">
-                        {i.with_value(|v| format!("{}, {}", plural(v.status.service_count, "container"), plural(v.status.port_count, "port")))}
+                        {i.with_value(|v| format!("{}, {}", plural(v.status.record.service_count, "container"), plural(v.status.record.port_count, "port")))}
                     </span>
                 </div>
                 <div class="detail-item">
