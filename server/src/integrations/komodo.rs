@@ -2,10 +2,10 @@
 
 use super::http::{base, client, describe, upstream_message};
 use super::{
-    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
+    host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
+    TestReport,
 };
 use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
-use futures::StreamExt;
 use serde::Deserialize;
 
 /// Servers read at once.
@@ -157,18 +157,8 @@ impl IntegrationClient for KomodoClient {
                     self.url
                 ))
             })?;
-        let fallback = ctx
-            .public_host
-            .clone()
-            .or_else(|| host_part(&self.url))
-            .unwrap_or_default();
-        let mut sources: Vec<Source> = futures::stream::iter(servers)
-            .map(|s| self.server(s, &fallback))
-            .buffer_unordered(PARALLEL_SERVERS)
-            .collect()
-            .await;
-        sources.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(sources)
+        let fallback = ctx.fallback_host(&self.url);
+        Ok(read_sources(servers, PARALLEL_SERVERS, |s| self.server(s, &fallback)).await)
     }
 }
 

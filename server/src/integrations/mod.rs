@@ -58,6 +58,33 @@ pub struct FetchContext {
     pub host_ip: Option<String>,
 }
 
+impl FetchContext {
+    /// The address for a source that names none of its own: the instance's `public_host`, else the
+    /// host of the server's URL.
+    pub fn fallback_host(&self, url: &str) -> String {
+        self.public_host
+            .clone()
+            .or_else(|| host_part(url))
+            .unwrap_or_default()
+    }
+}
+
+/// Reads every source (environment, server) with at most `limit` at once; the results sorted by key.
+pub async fn read_sources<T, F, Fut>(items: Vec<T>, limit: usize, read: F) -> Vec<Source>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Source>,
+{
+    use futures::StreamExt;
+    let mut sources: Vec<Source> = futures::stream::iter(items)
+        .map(read)
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    sources.sort_by(|a, b| a.key.cmp(&b.key));
+    sources
+}
+
 /// The host of an address: `tcp://h:1`, `https://h:1/x`, `h:1`, `[v6]:1`, or a bare host.
 pub fn host_part(address: &str) -> Option<String> {
     let address = address.trim();

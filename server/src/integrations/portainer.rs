@@ -2,10 +2,10 @@
 
 use super::http::{base, client, describe, upstream_message};
 use super::{
-    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
+    host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
+    TestReport,
 };
 use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
-use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -176,18 +176,11 @@ impl IntegrationClient for PortainerClient {
                 self.url
             ))
         })?;
-        let fallback_host = ctx
-            .public_host
-            .clone()
-            .or_else(|| host_part(&self.url))
-            .unwrap_or_default();
-        let mut sources: Vec<Source> = futures::stream::iter(endpoints)
-            .map(|env| self.environment(env, &fallback_host))
-            .buffer_unordered(PARALLEL_ENVIRONMENTS)
-            .collect()
-            .await;
-        sources.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(sources)
+        let fallback = ctx.fallback_host(&self.url);
+        Ok(read_sources(endpoints, PARALLEL_ENVIRONMENTS, |env| {
+            self.environment(env, &fallback)
+        })
+        .await)
     }
 }
 
