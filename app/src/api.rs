@@ -1,13 +1,11 @@
-//! Server functions the pages call, and the backend interface the server provides to them.
+//! Server functions the pages call: each is a thin caller of the same service function the REST API
+//! calls (`crate::services::Services` is their context), as Leptos' `todo_app_sqlite_axum` does.
 
 use crate::instances::InstanceView;
 use crate::model::{PortEntry, SystemHealth};
 use crate::validation::FieldErrors;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-#[cfg(feature = "ssr")]
-pub use backend::{Backend, SharedBackend};
 
 /// The instances and the server's clock (relative times render the same on both sides).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,71 +29,64 @@ pub struct ActionOutcome {
     pub message: String,
 }
 
+/// The server side of every server function: fetch the services, call the service function, map its
+/// error once. Field errors and conflicts are answers for the form; anything else is an error.
 #[cfg(feature = "ssr")]
-mod backend {
-    use super::{ActionOutcome, InstanceList, SaveOutcome};
-    use crate::instances::InstanceView;
-    use crate::model::{PortEntry, SystemHealth};
-    use std::sync::Arc;
+mod server {
+    use super::{ActionOutcome, SaveOutcome};
+    use crate::error::ServiceError;
+    use leptos::prelude::ServerFnError;
 
-    /// What the server functions need from the server (storage, instance and scan managers).
-    /// The `server` crate implements it and provides it as Leptos context.
-    #[async_trait::async_trait]
-    pub trait Backend: Send + Sync + 'static {
-        async fn system_health(&self) -> SystemHealth;
-        async fn list_ports(&self) -> Result<Vec<PortEntry>, String>;
-        async fn save_port(
-            &self,
-            id: Option<i64>,
-            input: serde_json::Value,
-        ) -> Result<SaveOutcome<PortEntry>, String>;
-        async fn delete_port(&self, id: i64) -> Result<ActionOutcome, String>;
-        async fn rename_host(
-            &self,
-            ip: String,
-            nickname: String,
-        ) -> Result<SaveOutcome<usize>, String>;
-        async fn list_instances(&self) -> Result<InstanceList, String>;
-        async fn save_instance(
-            &self,
-            id: Option<i64>,
-            input: serde_json::Value,
-        ) -> Result<SaveOutcome<InstanceView>, String>;
-        async fn delete_instance(&self, id: i64) -> Result<ActionOutcome, String>;
-        async fn deletion_impact(&self, id: i64) -> Result<i64, String>;
-        async fn test_instance(
-            &self,
-            input: serde_json::Value,
-        ) -> Result<SaveOutcome<ActionOutcome>, String>;
-        async fn scan_instance(&self, id: i64) -> Result<ActionOutcome, String>;
+    pub use crate::services::services;
+
+    pub fn parse(body: &str) -> Result<serde_json::Value, ServerFnError> {
+        serde_json::from_str(body)
+            .map_err(|e| ServerFnError::new(format!("malformed form data: {e}")))
     }
 
-    pub type SharedBackend = Arc<dyn Backend>;
-
-    pub(crate) fn backend() -> Result<SharedBackend, leptos::prelude::ServerFnError> {
-        leptos::prelude::use_context::<SharedBackend>()
-            .ok_or_else(|| leptos::prelude::ServerFnError::new("server backend is not available"))
+    pub fn outcome<T>(r: Result<T, ServiceError>) -> Result<SaveOutcome<T>, ServerFnError> {
+        match r {
+            Ok(v) => Ok(SaveOutcome::Saved(v)),
+            Err(ServiceError::Validation(e)) => Ok(SaveOutcome::Invalid(e)),
+            Err(ServiceError::Conflict(m)) => Ok(SaveOutcome::Conflict(m)),
+            Err(e) => Err(failure(e)),
+        }
     }
-}
 
-#[cfg(feature = "ssr")]
-fn parse(body: &str) -> Result<serde_json::Value, ServerFnError> {
-    serde_json::from_str(body).map_err(|e| ServerFnError::new(format!("malformed form data: {e}")))
+    /// A refusal the user can act on is an `ok: false` answer; a failure is an error.
+    pub fn action(r: Result<String, ServiceError>) -> Result<ActionOutcome, ServerFnError> {
+        match r {
+            Ok(message) => Ok(ActionOutcome { ok: true, message }),
+            Err(ServiceError::Conflict(message) | ServiceError::NotFound(message)) => {
+                Ok(ActionOutcome { ok: false, message })
+            }
+            Err(e) => Err(failure(e)),
+        }
+    }
+
+    pub fn failure(e: ServiceError) -> ServerFnError {
+        match e {
+            ServiceError::Internal(_) | ServiceError::Db(_) => {
+                tracing::error!(error = %e, "request failed");
+                ServerFnError::new("internal error; see the server log")
+            }
+            other => ServerFnError::new(other.to_string()),
+        }
+    }
 }
 
 /// Checks the database and reports what the System card shows.
 #[server]
 pub async fn system_status() -> Result<SystemHealth, ServerFnError> {
-    Ok(backend::backend()?.system_health().await)
+    Ok(crate::db::system_health(&server::services()?.pool).await)
 }
 
 /// Every Ports-page entry.
 #[server]
 pub async fn list_ports() -> Result<Vec<PortEntry>, ServerFnError> {
-    backend::backend()?
-        .list_ports()
+    crate::ports::service::list(&server::services()?.pool)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(server::failure)
 }
 
 /// Adds (`id` None) or edits a port entry; `body` is the entry as JSON.
@@ -104,18 +95,23 @@ pub async fn save_port(
     id: Option<i64>,
     body: String,
 ) -> Result<SaveOutcome<PortEntry>, ServerFnError> {
-    backend::backend()?
-        .save_port(id, parse(&body)?)
-        .await
-        .map_err(ServerFnError::new)
+    use crate::ports::service;
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(match id {
+        Some(id) => service::update(&s.pool, id, &input).await,
+        None => service::create(&s.pool, &input).await,
+    })
 }
 
 #[server]
 pub async fn delete_port(id: i64) -> Result<ActionOutcome, ServerFnError> {
-    backend::backend()?
-        .delete_port(id)
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    server::action(
+        crate::ports::service::delete(&s.pool, id)
+            .await
+            .map(|()| "Removed".to_string()),
+    )
 }
 
 /// Sets the nickname of every entry of one host.
@@ -124,18 +120,19 @@ pub async fn rename_host(
     ip: String,
     nickname: String,
 ) -> Result<SaveOutcome<usize>, ServerFnError> {
-    backend::backend()?
-        .rename_host(ip, nickname)
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    server::outcome(crate::ports::service::rename_host(&s.pool, &ip, &nickname).await)
 }
 
 #[server]
 pub async fn list_instances() -> Result<InstanceList, ServerFnError> {
-    backend::backend()?
-        .list_instances()
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    Ok(InstanceList {
+        now: chrono::Utc::now()
+            .format("%Y-%m-%d %H:%M:%S%.3f")
+            .to_string(),
+        instances: s.instances.list().await.map_err(server::failure)?,
+    })
 }
 
 /// Creates (`id` None) or updates an instance; `body` is the instance as JSON.
@@ -144,42 +141,64 @@ pub async fn save_instance(
     id: Option<i64>,
     body: String,
 ) -> Result<SaveOutcome<InstanceView>, ServerFnError> {
-    backend::backend()?
-        .save_instance(id, parse(&body)?)
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(match id {
+        Some(id) => s.instances.update(id, &input).await,
+        None => s.instances.create(&input).await,
+    })
 }
 
 #[server]
 pub async fn delete_instance(id: i64) -> Result<ActionOutcome, ServerFnError> {
-    backend::backend()?
-        .delete_instance(id)
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    server::action(s.instances.delete(id).await.map(|d| {
+        format!(
+            "Deleted '{}' and {} discovered ports",
+            d.name, d.ports_removed
+        )
+    }))
 }
 
 /// How many entries go with the instance (for the confirmation).
 #[server]
 pub async fn deletion_impact(id: i64) -> Result<i64, ServerFnError> {
-    backend::backend()?
+    let s = server::services()?;
+    s.instances
         .deletion_impact(id)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(server::failure)
 }
 
 /// Tests unsaved form values (with `id` in the body, stored secrets fill blank ones).
 #[server]
 pub async fn test_instance(body: String) -> Result<SaveOutcome<ActionOutcome>, ServerFnError> {
-    backend::backend()?
-        .test_instance(parse(&body)?)
-        .await
-        .map_err(ServerFnError::new)
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(
+        s.instances
+            .test_unsaved(&input)
+            .await
+            .map(|t| ActionOutcome {
+                ok: t.ok,
+                message: t.message,
+            }),
+    )
 }
 
 #[server]
 pub async fn scan_instance(id: i64) -> Result<ActionOutcome, ServerFnError> {
-    backend::backend()?
-        .scan_instance(id)
-        .await
-        .map_err(ServerFnError::new)
+    use crate::discovery::scheduler::ScanError;
+    let s = server::services()?;
+    Ok(match s.scans.scan_now(id).await {
+        Ok(summary) => ActionOutcome {
+            ok: summary.errors.is_empty(),
+            message: summary.describe(),
+        },
+        Err(ScanError::Failed(message)) => ActionOutcome { ok: false, message },
+        Err(e) => ActionOutcome {
+            ok: false,
+            message: e.to_string(),
+        },
+    })
 }

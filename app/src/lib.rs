@@ -1,13 +1,26 @@
-//! Portall's user interface: the page shell, routes, pages, server functions and the types
-//! and validation shared by the browser and the server.
+//! Portall, organised by feature. Each feature folder holds the types and validation the browser and
+//! the server share and, behind the `ssr` feature, its service and its queries:
+//! `instances/` (integrations), `ports/` (the Ports page entries), `discovery/` (sources, normalise,
+//! reconcile, scheduler, Docker events), `events` (the live event bus). `db/` opens and upgrades the
+//! database; `api` holds the server functions, thin callers of the same service functions the REST
+//! API calls; `pages/` and `components/` are the user interface.
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod discovery;
+#[cfg(feature = "ssr")]
+pub mod error;
+pub mod events;
 pub mod instances;
 pub mod model;
 pub mod pages;
 pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod services;
 pub mod validation;
 
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 //! `portall bench-scan`: creates N real containers, then measures the raw container listing against one
 //! full instance scan into a fresh database (cold, then warm), and the process's peak memory.
 
-use crate::instances::InstanceManager;
+use app::instances::InstanceManager;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
 use bollard::Docker;
 use futures::StreamExt;
@@ -190,10 +190,10 @@ async fn measure(
     lists.sort();
     let dir = std::env::temp_dir().join(format!("portall-bench-db-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let pool = crate::storage::open(&dir.join("bench.db"))
+    let pool = app::db::open(&dir.join("bench.db"))
         .await
         .map_err(|e| e.to_string())?;
-    let manager = InstanceManager::new(pool.clone(), None);
+    let manager = InstanceManager::new(pool.clone(), None, app::events::EventBus::new());
     let view = manager
         .create(&serde_json::json!({"type": "docker", "name": "bench", "auto_detect": false, "config": {"public_host": "192.0.2.1"}}))
         .await
@@ -201,10 +201,10 @@ async fn measure(
     let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
     let config = manager.effective_config(&row);
     let start = Instant::now();
-    let first = crate::scan::scan_instance(&pool, &row, &config, None).await?;
+    let first = app::discovery::scan_instance(&pool, &row, &config, None).await?;
     let cold = start.elapsed();
     let start = Instant::now();
-    crate::scan::scan_instance(&pool, &row, &config, None).await?;
+    app::discovery::scan_instance(&pool, &row, &config, None).await?;
     let warm = start.elapsed();
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);

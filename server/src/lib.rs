@@ -1,42 +1,43 @@
-//! Portall's server: configuration, storage, the web app and its REST API.
+//! Portall's server: configuration, start-up and shutdown, and the HTTP layer (router, REST API, SSE).
+//! The services themselves live in `app` behind its `ssr` feature, so the server functions and the REST
+//! handlers call the same functions.
 #![recursion_limit = "256"]
 
-pub mod backend;
 pub mod bench;
 pub mod config;
 pub mod error;
-pub mod instances;
-pub mod integrations;
-pub mod ports;
-pub mod scan;
 pub mod shutdown;
-pub mod storage;
 pub mod telemetry;
 pub mod web;
 
-use std::sync::Arc;
+use app::discovery::scheduler::ScanManager;
+use app::events::EventBus;
+use app::instances::InstanceManager;
+use app::services::Services;
 use tokio_util::sync::CancellationToken;
 
 /// Opens the database, then serves the app until SIGINT/SIGTERM, then stops everything.
 pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
-    let pool = storage::open(&config.database_path).await?;
+    let pool = app::db::open(&config.database_path).await?;
     let shutdown = CancellationToken::new();
     shutdown::listen_for_signals(shutdown.clone());
 
-    let instances = instances::InstanceManager::new(pool.clone(), config.docker_host.clone());
-    let scans = scan::manager::ScanManager::new(
+    let events = EventBus::new();
+    let instances = InstanceManager::new(pool.clone(), config.docker_host.clone(), events.clone());
+    let scans = ScanManager::new(
         instances.clone(),
         config.host_ip.clone(),
         config.scan_concurrency,
         !config.no_scan,
     );
     scans.start().await;
-    let backend: app::api::SharedBackend = Arc::new(backend::ServerBackend::new(
-        pool.clone(),
-        instances.clone(),
-        scans.clone(),
-    ));
-    let state = web::AppState::new(&config, pool.clone(), instances, scans.clone(), backend);
+    let services = Services {
+        pool: pool.clone(),
+        instances,
+        scans: scans.clone(),
+        events,
+    };
+    let state = web::AppState::new(&config, services, shutdown.clone());
     let result = web::serve(&config, state, shutdown.clone()).await;
 
     shutdown.cancel();

@@ -3,6 +3,7 @@
 pub mod checkbox;
 pub mod dom;
 pub mod field;
+pub mod live;
 pub mod modal;
 pub mod nav;
 pub mod time;

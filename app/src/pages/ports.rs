@@ -3,6 +3,7 @@
 use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
+use crate::components::live::use_live_events;
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::model::{group_by_host, port_availability, PortEntry};
 use crate::ports::validate_port;
@@ -125,6 +126,12 @@ pub fn PortsPage() -> impl IntoView {
     };
     provide_context(state);
     let ports = Resource::new(move || state.refresh.get(), |_| list_ports());
+    // Entries found by a scan (a container started on a Docker host) appear without a reload.
+    use_live_events(move |event| {
+        if event.touches_ports() {
+            state.refresh.update(|n| *n += 1);
+        }
+    });
     view! {
         <Title text="Ports · Portall" />
         <div class="page-header">

@@ -1,14 +1,20 @@
-//! HTTP mapping of service errors: 422 with field → messages, 404, 409, 400, 500 (details logged only).
+//! The web layer's error, mapped to HTTP once: service errors become 422 with field → messages, 404,
+//! 409 or 500 (details logged only).
 
-use crate::error::ServiceError;
+use app::error::ServiceError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-impl IntoResponse for ServiceError {
+/// What a REST handler can fail with: a service error, mapped to a status here and nowhere else.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub ServiceError);
+
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self {
+        match self.0 {
             ServiceError::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({"errors": errors})),
@@ -22,8 +28,8 @@ impl IntoResponse for ServiceError {
             ServiceError::Conflict(message) => {
                 (StatusCode::CONFLICT, Json(json!({"error": message}))).into_response()
             }
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
+            e @ (ServiceError::Internal(_) | ServiceError::Db(_)) => {
+                tracing::error!(error = %e, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     Json(json!({"error": "internal error; see the server log"})),

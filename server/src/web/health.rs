@@ -1,6 +1,6 @@
 //! `GET /healthz`: is the process up and the database usable.
 
-use crate::storage;
+use app::db;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
 pub async fn healthz(State(pool): State<SqlitePool>) -> (StatusCode, Json<Value>) {
-    match storage::check(&pool).await {
+    match db::check(&pool).await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({"status": "ok", "database": "ok"})),
@@ -27,9 +27,7 @@ mod tests {
     #[tokio::test]
     async fn an_unusable_database_is_503_with_the_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::storage::open(&dir.path().join("h.db"))
-            .await
-            .unwrap();
+        let pool = app::db::open(&dir.path().join("h.db")).await.unwrap();
         let (status, Json(body)) = healthz(State(pool.clone())).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["database"], "ok");

@@ -3,14 +3,16 @@
 pub mod api;
 pub mod csrf;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod health;
 
 use crate::config::Config;
 use crate::error::StartupError;
-use crate::instances::InstanceManager;
-use crate::scan::manager::ScanManager;
-use app::api::SharedBackend;
+use app::discovery::scheduler::ScanManager;
+use app::events::EventBus;
+use app::instances::InstanceManager;
+use app::services::Services;
 use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
@@ -23,24 +25,21 @@ use tokio_util::sync::CancellationToken;
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
-/// Everything a request handler may need.
+/// Everything a request handler may need: the services (also the server functions' context), their
+/// parts for handlers that need one, and the shutdown signal (open event streams end with it).
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    pub services: Services,
     pub pool: SqlitePool,
     pub instances: InstanceManager,
     pub scans: ScanManager,
-    pub backend: SharedBackend,
+    pub events: EventBus,
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(
-        config: &Config,
-        pool: SqlitePool,
-        instances: InstanceManager,
-        scans: ScanManager,
-        backend: SharedBackend,
-    ) -> Self {
+    pub fn new(config: &Config, services: Services, shutdown: CancellationToken) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("portall")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -49,10 +48,12 @@ impl AppState {
             .build();
         Self {
             leptos_options,
-            pool,
-            instances,
-            scans,
-            backend,
+            pool: services.pool.clone(),
+            instances: services.instances.clone(),
+            scans: services.scans.clone(),
+            events: services.events.clone(),
+            services,
+            shutdown,
         }
     }
 }
@@ -60,11 +61,12 @@ impl AppState {
 /// The complete router.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
-    let backend = state.backend.clone();
-    let context = move || provide_context(backend.clone());
+    let services = state.services.clone();
+    let context = move || provide_context(services.clone());
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/events", get(events::stream))
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())

@@ -2,8 +2,8 @@
 
 use crate::support::legacy::{connect, dump_tables, legacy_columns, LegacyDb};
 use crate::support::portall::{run_expecting_exit, Portall};
+use app::db::legacy::{upgrade_if_legacy, DbKind};
 use serde_json::{json, Value};
-use server::storage::legacy::{upgrade_if_legacy, DbKind};
 use sqlx::{Connection, Row};
 use std::path::{Path, PathBuf};
 
@@ -72,7 +72,7 @@ async fn upgrade(db: LegacyDb) -> (tempfile::TempDir, PathBuf) {
         "backup differs"
     );
     // The normal start-up path accepts the result (migration history and checksums match).
-    let pool = server::storage::open(&path).await.unwrap();
+    let pool = app::db::open(&path).await.unwrap();
     pool.close().await;
     (dir, path)
 }
@@ -213,17 +213,17 @@ async fn running_again_is_a_no_op_and_fresh_databases_get_no_instances() {
     let (dir, path) = upgrade(LegacyDb::all_integrations()).await;
     let bytes = std::fs::read(&path).unwrap();
     assert!(upgrade_if_legacy(&path).await.unwrap().is_none());
-    let pool = server::storage::open(&path).await.unwrap();
+    let pool = app::db::open(&path).await.unwrap();
     pool.close().await;
     assert_eq!(backups(dir.path()).len(), 1, "no second backup");
     assert_eq!(instances(&path).await.len(), 3);
     assert_eq!(std::fs::read(&path).unwrap().len(), bytes.len());
 
     let fresh = dir.path().join("fresh.db");
-    let pool = server::storage::open(&fresh).await.unwrap();
+    let pool = app::db::open(&fresh).await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
     assert_eq!(
-        server::storage::legacy::detect(&mut conn).await.unwrap(),
+        app::db::legacy::detect(&mut conn).await.unwrap(),
         DbKind::Current
     );
     drop(conn);
@@ -240,7 +240,7 @@ async fn running_again_is_a_no_op_and_fresh_databases_get_no_instances() {
 async fn fresh_and_upgraded_databases_have_the_same_schema() {
     let (dir, upgraded) = upgrade(LegacyDb::all_integrations()).await;
     let fresh = dir.path().join("fresh.db");
-    server::storage::open(&fresh).await.unwrap().close().await;
+    app::db::open(&fresh).await.unwrap().close().await;
     let schema = |p: PathBuf| async move {
         let mut conn = connect(&p).await;
         sqlx::query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")

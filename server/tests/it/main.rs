@@ -5,6 +5,7 @@ mod api_instances;
 mod api_ports;
 mod docker_harness;
 mod legacy_upgrade;
+mod live_docker;
 mod scan_docker;
 mod scan_manager;
 mod scan_tls;

@@ -4,7 +4,9 @@ use super::instance_block::InstanceBlock;
 use super::instance_modal::{InstanceModal, ModalState};
 use crate::api::{delete_instance, deletion_impact, list_instances, InstanceList};
 use crate::components::dom::{focus_later, use_interval};
+use crate::components::live::use_live_events;
 use crate::components::modal::{close_modal, ModalFrame};
+use crate::events::LiveEvent;
 use crate::instances::InstanceView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -85,8 +87,25 @@ pub fn DockerIntegration() -> impl IntoView {
             }
         }
     });
-    // Background scans show up without a reload.
-    use_interval(3000, move || {
+    // Scans, saves and deletions (here, in another tab or by a script) show up as they happen.
+    use_live_events(move |event| {
+        if let LiveEvent::ScanFinished {
+            instance_id,
+            ok,
+            message,
+        } = &event
+        {
+            section
+                .results
+                .update(|r| drop(r.insert(*instance_id, (*ok, message.clone()))));
+        }
+        // An open dialog keeps its list as it is (saving or closing it reloads).
+        if event.touches_instances() && !section.modal.open.get_untracked() {
+            section.reload();
+        }
+    });
+    // Relative times ("2 min ago") move on even when nothing happens.
+    use_interval(30_000, move || {
         if !section.modal.open.get_untracked() {
             section.reload();
         }

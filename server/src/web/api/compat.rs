@@ -1,10 +1,11 @@
 //! The legacy Portall routes, kept working on top of the instances (seed step 8). Every answer carries
 //! `Deprecation: true` and a `Link` to its successor.
 
-use crate::error::ServiceError;
-use crate::instances::InstanceManager;
-use crate::scan::manager::ScanManager;
+use crate::web::error::ApiError;
 use crate::web::AppState;
+use app::discovery::scheduler::ScanManager;
+use app::error::ServiceError;
+use app::instances::InstanceManager;
 use app::instances::{InstanceType, InstanceView, DEFAULT_DOCKER_HOST, SCAN_INTERVAL_DEFAULT};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
@@ -28,7 +29,7 @@ async fn scan_type(
     m: &InstanceManager,
     scans: &ScanManager,
     t: InstanceType,
-) -> Result<Value, ServiceError> {
+) -> Result<Value, ApiError> {
     let mut results = Vec::new();
     for inst in m
         .list()
@@ -89,22 +90,20 @@ async fn containers(State(m): State<InstanceManager>) -> Response {
     deprecated("/docker/instances", list_default_containers(&m).await)
 }
 
-async fn list_default_containers(m: &InstanceManager) -> Result<Response, ServiceError> {
+async fn list_default_containers(m: &InstanceManager) -> Result<Response, ApiError> {
     let list = m.list_rows().await?;
     let Some(row) = list.iter().find(|r| {
         r.instance.instance_type == InstanceType::Docker
-            && r.instance.name == crate::instances::DEFAULT_DOCKER_NAME
+            && r.instance.name == app::instances::DEFAULT_DOCKER_NAME
     }) else {
-        return Err(ServiceError::NotFound(
-            "the \"Default Docker\" integration".into(),
-        ));
+        return Err(ServiceError::NotFound("the \"Default Docker\" integration".into()).into());
     };
     let config = m.effective_config(row);
-    let ctx = crate::integrations::FetchContext {
+    let ctx = app::discovery::sources::FetchContext {
         instance_name: row.instance.name.clone(),
         ..Default::default()
     };
-    let fetched = match crate::integrations::client_for(InstanceType::Docker, &config) {
+    let fetched = match app::discovery::sources::client_for(InstanceType::Docker, &config) {
         Ok(client) => client.fetch(&ctx).await,
         Err(e) => Err(e),
     };
@@ -118,7 +117,7 @@ async fn list_default_containers(m: &InstanceManager) -> Result<Response, Servic
             let containers: Vec<Value> = sources
                 .into_iter()
                 .flat_map(|s| match s.outcome {
-                    crate::scan::model::SourceOutcome::Listed(list) => list,
+                    app::discovery::model::SourceOutcome::Listed(list) => list,
                     _ => Vec::new(),
                 })
                 .map(|c| json!({"id": c.id, "name": c.name, "image": c.image, "status": c.state, "ports": c.ports}))
@@ -197,7 +196,7 @@ pub fn legacy_settings(list: &[InstanceView]) -> BTreeMap<String, String> {
 
 async fn get_settings(State(m): State<InstanceManager>) -> Response {
     let result = m.list().await.map(|list| Json(legacy_settings(&list)));
-    deprecated("/docker/instances", result)
+    deprecated("/docker/instances", result.map_err(ApiError::from))
 }
 
 fn truthy(v: Option<&String>) -> bool {
@@ -220,7 +219,7 @@ async fn post_settings(
 async fn apply_settings(
     m: &InstanceManager,
     form: &HashMap<String, String>,
-) -> Result<Response, ServiceError> {
+) -> Result<Response, ApiError> {
     let list = m.list().await?;
     let mut errors = app::validation::FieldErrors::new();
     let mut saved = Vec::new();
@@ -261,11 +260,11 @@ async fn apply_settings(
                     errors.entry(legacy).or_default().extend(messages);
                 }
             }
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         }
     }
     if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
+        return Err(ServiceError::Validation(errors).into());
     }
     Ok((
         StatusCode::OK,

@@ -1,12 +1,13 @@
 //! `/docker/instances`: list, create, read, update, delete and test integration instances.
 
-use crate::error::ServiceError;
-use crate::instances::{InstanceManager, TestOutcome};
-use crate::scan::manager::{ScanError, ScanManager};
-use crate::scan::model::ScanSummary;
+use crate::web::error::ApiError;
 use crate::web::extract::{Id, JsonBody};
 use crate::web::AppState;
+use app::discovery::model::ScanSummary;
+use app::discovery::scheduler::{ScanError, ScanManager};
+use app::error::ServiceError;
 use app::instances::{type_schemas, InstanceView, TypeSchema};
+use app::instances::{InstanceManager, TestOutcome};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -31,15 +32,15 @@ pub async fn scan_response(
     m: &InstanceManager,
     id: i64,
     result: Result<ScanSummary, ScanError>,
-) -> Result<Json<Value>, ServiceError> {
+) -> Result<Json<Value>, ApiError> {
     let body = match result {
         Ok(summary) => json!({"ok": true, "summary": summary}),
         Err(ScanError::NotFound(_)) => {
-            return Err(ServiceError::NotFound(format!("integration {id}")))
+            return Err(ServiceError::NotFound(format!("integration {id}")).into())
         }
         Err(
             e @ (ScanError::Disabled(_) | ScanError::AlreadyScanning(_) | ScanError::ShuttingDown),
-        ) => return Err(ServiceError::Conflict(e.to_string())),
+        ) => return Err(ServiceError::Conflict(e.to_string()).into()),
         Err(ScanError::Failed(message)) => json!({"ok": false, "error": message}),
     };
     let mut body = body;
@@ -51,13 +52,13 @@ async fn scan(
     State(m): State<InstanceManager>,
     State(scans): State<ScanManager>,
     Id(id): Id,
-) -> Result<Json<Value>, ServiceError> {
+) -> Result<Json<Value>, ApiError> {
     let result = scans.scan_now(id).await;
     scan_response(&m, id, result).await
 }
 
-async fn list(State(m): State<InstanceManager>) -> Result<Json<Vec<InstanceView>>, ServiceError> {
-    m.list().await.map(Json)
+async fn list(State(m): State<InstanceManager>) -> Result<Json<Vec<InstanceView>>, ApiError> {
+    Ok(Json(m.list().await?))
 }
 
 async fn types() -> Json<Vec<TypeSchema>> {
@@ -67,26 +68,26 @@ async fn types() -> Json<Vec<TypeSchema>> {
 async fn create(
     State(m): State<InstanceManager>,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<InstanceView>), ServiceError> {
+) -> Result<(StatusCode, Json<InstanceView>), ApiError> {
     Ok((StatusCode::CREATED, Json(m.create(&body).await?)))
 }
 
 async fn show(
     State(m): State<InstanceManager>,
     Id(id): Id,
-) -> Result<Json<InstanceView>, ServiceError> {
-    m.get(id).await.map(Json)
+) -> Result<Json<InstanceView>, ApiError> {
+    Ok(Json(m.get(id).await?))
 }
 
 async fn update(
     State(m): State<InstanceManager>,
     Id(id): Id,
     JsonBody(body): JsonBody,
-) -> Result<Json<InstanceView>, ServiceError> {
-    m.update(id, &body).await.map(Json)
+) -> Result<Json<InstanceView>, ApiError> {
+    Ok(Json(m.update(id, &body).await?))
 }
 
-async fn remove(State(m): State<InstanceManager>, Id(id): Id) -> Result<StatusCode, ServiceError> {
+async fn remove(State(m): State<InstanceManager>, Id(id): Id) -> Result<StatusCode, ApiError> {
     m.delete(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -94,13 +95,13 @@ async fn remove(State(m): State<InstanceManager>, Id(id): Id) -> Result<StatusCo
 async fn test_saved(
     State(m): State<InstanceManager>,
     Id(id): Id,
-) -> Result<Json<TestOutcome>, ServiceError> {
-    m.test_saved(id).await.map(Json)
+) -> Result<Json<TestOutcome>, ApiError> {
+    Ok(Json(m.test_saved(id).await?))
 }
 
 async fn test_unsaved(
     State(m): State<InstanceManager>,
     JsonBody(body): JsonBody,
-) -> Result<Json<TestOutcome>, ServiceError> {
-    m.test_unsaved(&body).await.map(Json)
+) -> Result<Json<TestOutcome>, ApiError> {
+    Ok(Json(m.test_unsaved(&body).await?))
 }

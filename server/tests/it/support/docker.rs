@@ -111,6 +111,17 @@ impl Containers {
         id
     }
 
+    /// Creates (does not start) a container with any `docker create` arguments before the image.
+    pub fn create(&mut self, name: &str, args: &[&str]) -> String {
+        let full = format!("{}{name}", self.prefix);
+        let mut all: Vec<&str> = vec!["create", "--name", &full, "--label", "portall-test=1"];
+        all.extend_from_slice(args);
+        all.push(IMAGE);
+        let id = docker(&all).unwrap_or_else(|e| panic!("{e}"));
+        self.names.push(full);
+        id
+    }
+
     pub fn name(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }

@@ -322,7 +322,7 @@ pub async fn columns(conn: &mut SqliteConnection, table: &str) -> Vec<String> {
 pub async fn legacy_columns(path: &Path) -> BTreeMap<String, Vec<String>> {
     let mut conn = connect(path).await;
     let mut out = BTreeMap::new();
-    for table in server::storage::legacy::LEGACY_TABLES {
+    for table in app::db::legacy::LEGACY_TABLES {
         out.insert(table.to_string(), columns(&mut conn, table).await);
     }
     conn.close().await.unwrap();

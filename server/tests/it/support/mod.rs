@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod docker;
+pub mod events;
 pub mod legacy;
 pub mod portall;
 pub mod tls;

@@ -647,3 +647,69 @@ pub async fn black_hole() -> String {
     });
     format!("{addr}")
 }
+
+/// A TCP front for the engine that can be taken down (every open connection, the event stream
+/// included, is cut and new ones are refused) and brought back on the same port: the engine going
+/// away and coming back, as a restarted `dockerd` or a rebooted host looks to Portall.
+pub struct SeveredFront {
+    pub url: String,
+    addr: SocketAddr,
+    up: std::sync::Mutex<Option<tokio_util::sync::CancellationToken>>,
+}
+
+impl SeveredFront {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let front = SeveredFront {
+            url: format!("tcp://{addr}"),
+            addr,
+            up: std::sync::Mutex::new(None),
+        };
+        front.serve(listener);
+        front
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let token = tokio_util::sync::CancellationToken::new();
+        *self.up.lock().unwrap() = Some(token.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = token.cancelled() => return,
+                    a = listener.accept() => a,
+                };
+                let Ok((mut tcp, _)) = accepted else { return };
+                let token = token.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut unix) =
+                        tokio::net::UnixStream::connect("/var/run/docker.sock").await
+                    {
+                        tokio::select! {
+                            _ = token.cancelled() => {}
+                            _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix) => {}
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    /// Cuts every connection and stops listening.
+    pub fn down(&self) {
+        if let Some(token) = self.up.lock().unwrap().take() {
+            token.cancel();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn up(&self) {
+        let listener = loop {
+            match TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        self.serve(listener);
+    }
+}

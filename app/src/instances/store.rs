@@ -1,7 +1,7 @@
 //! Queries on `docker_instance` and the counts and status shown with each instance.
 
-use super::error::StoreError;
-use app::instances::{ExistingInstance, InstanceSpec, InstanceType, ScanRecord};
+use crate::db::error::StoreError;
+use crate::instances::{ExistingInstance, InstanceSpec, InstanceType, ScanRecord};
 use serde_json::Value;
 use sqlx::{Row, SqlitePool};
 
@@ -155,7 +155,7 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let removed = super::ports::delete_many(&mut tx, &ids).await?;
+    let removed = crate::ports::store::delete_many(&mut tx, &ids).await?;
     let done = sqlx::query("DELETE FROM docker_instance WHERE id = ?")
         .bind(id)
         .execute(&mut *tx)
@@ -172,7 +172,7 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
 pub async fn record_scan(
     pool: &SqlitePool,
     id: i64,
-    result: &Result<crate::scan::model::ScanSummary, String>,
+    result: &Result<crate::discovery::model::ScanSummary, String>,
     duration_ms: u64,
 ) -> Result<(), StoreError> {
     let (error, summary) = match result {

@@ -1,13 +1,26 @@
-//! The scan manager: one task per enabled auto-detecting instance on its own interval, manual "scan
-//! now", no overlapping scans of one instance, a global concurrency limit, backoff after failures,
-//! and prompt shutdown. Instance changes restart or stop the tasks.
+//! The scheduler (scan manager): it owns every trigger of a scan and the scan status.
+//!
+//! One task per enabled auto-detecting instance scans on the instance's interval; a Docker instance's
+//! task also has an event stream (`docker_events`) that wakes it. "Scan now" runs a manual scan. One
+//! instance never scans twice at once, a global semaphore limits scans across instances, failures back
+//! off, and shutdown is prompt. Instance changes (from the instance manager's change channel) restart or
+//! stop the tasks; the manager never touches the task table itself.
+//!
+//! Wake-ups are coalesced: the event stream calls `Notify::notify_one`, which holds at most one permit,
+//! so any number of events during a scan cause exactly one scan after it. Before scanning, the task
+//! waits until the events have been quiet for [`QUIET`] (at most [`SETTLE_MAX`] after the first), so a
+//! single start is seen within a second. Events that keep coming within [`BURST_WINDOW`] of the last
+//! event scan are a burst (a compose file coming up, a host rebooting its containers one by one): the
+//! task then waits for [`BURST_QUIET`] of quiet (at most [`BURST_MAX`]), so a burst of any length is a
+//! few scans rather than one per container.
 
 use super::model::ScanSummary;
-use crate::instances::{InstanceChange, InstanceManager, Notice};
+use crate::events::{LiveEvent, ScanTrigger};
+use crate::instances::{InstanceChange, InstanceManager, InstanceType, Notice};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, Semaphore};
+use tokio::sync::{broadcast, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -30,14 +43,32 @@ pub enum ScanError {
 const MIN_RETRY: Duration = Duration::from_secs(15);
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 
+/// An event-triggered scan waits until events have been quiet this long…
+pub const QUIET: Duration = Duration::from_millis(250);
+/// …but no longer than this after the first event, so a steady stream still gets scanned.
+pub const SETTLE_MAX: Duration = Duration::from_millis(1500);
+/// Events within this long of the end of the last event scan belong to the same burst…
+pub const BURST_WINDOW: Duration = Duration::from_secs(3);
+/// …and wait for a longer quiet spell, capped further out.
+pub const BURST_QUIET: Duration = Duration::from_secs(1);
+pub const BURST_MAX: Duration = Duration::from_secs(5);
+
+/// A running automatic task: its generation (to tell a replaced task from the current one), its
+/// cancellation token (shared with its event stream) and its wake-up.
+struct Task {
+    generation: u64,
+    token: CancellationToken,
+    wake: Arc<Notify>,
+}
+
 struct Inner {
     instances: InstanceManager,
     host_ip: Option<String>,
     limit: Semaphore,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     scanning: Arc<Mutex<HashSet<i64>>>,
-    /// Running automatic tasks: id → (generation, token). Mirrored into `scheduled` for the status.
-    tasks: Mutex<HashMap<i64, (u64, CancellationToken)>>,
+    /// Running automatic tasks by instance id. Mirrored into `scheduled` for the status.
+    tasks: Mutex<HashMap<i64, Task>>,
     scheduled: Arc<Mutex<HashSet<i64>>>,
     generation: std::sync::atomic::AtomicU64,
     shutdown: CancellationToken,
@@ -146,18 +177,18 @@ impl ScanManager {
                 return;
             }
         };
-        let wanted: HashSet<i64> = rows
+        let wanted: HashMap<i64, InstanceType> = rows
             .iter()
             .filter(|r| r.instance.enabled && r.instance.auto_detect)
-            .map(|r| r.instance.id)
+            .map(|r| (r.instance.id, r.instance.instance_type))
             .collect();
         let running: Vec<i64> = self.inner.tasks.lock().unwrap().keys().copied().collect();
-        for id in running.iter().filter(|id| !wanted.contains(id)) {
+        for id in running.iter().filter(|id| !wanted.contains_key(id)) {
             self.stop(*id);
         }
-        for id in wanted {
+        for (id, kind) in wanted {
             if !running.contains(&id) {
-                self.spawn_task(id);
+                self.spawn_task(id, kind);
             }
         }
     }
@@ -165,41 +196,59 @@ impl ScanManager {
     async fn restart(&self, id: i64) {
         self.stop(id);
         match self.inner.instances.row(id).await {
-            Ok(row) if row.instance.enabled && row.instance.auto_detect => self.spawn_task(id),
+            Ok(row) if row.instance.enabled && row.instance.auto_detect => {
+                self.spawn_task(id, row.instance.instance_type)
+            }
             _ => {}
         }
     }
 
     fn stop(&self, id: i64) {
         let mut tasks = self.inner.tasks.lock().unwrap();
-        if let Some((_, token)) = tasks.remove(&id) {
-            token.cancel();
+        if let Some(task) = tasks.remove(&id) {
+            task.token.cancel();
         }
         self.inner.scheduled.lock().unwrap().remove(&id);
     }
 
-    fn spawn_task(&self, id: i64) {
+    fn spawn_task(&self, id: i64, kind: InstanceType) {
         if self.inner.shutdown.is_cancelled() {
             return;
         }
         let token = self.inner.shutdown.child_token();
+        let wake = Arc::new(Notify::new());
         let generation = self
             .inner
             .generation
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         {
             let mut tasks = self.inner.tasks.lock().unwrap();
-            if let Some((_, old)) = tasks.insert(id, (generation, token.clone())) {
-                old.cancel();
+            let task = Task {
+                generation,
+                token: token.clone(),
+                wake: wake.clone(),
+            };
+            if let Some(old) = tasks.insert(id, task) {
+                old.token.cancel();
             }
             self.inner.scheduled.lock().unwrap().insert(id);
         }
+        if kind == InstanceType::Docker {
+            self.inner.tracker.spawn(super::docker_events::watch(
+                self.inner.instances.clone(),
+                id,
+                wake.clone(),
+                token.clone(),
+            ));
+        }
         let me = self.clone();
         self.inner.tracker.spawn(async move {
-            me.auto_loop(id, token).await;
+            me.auto_loop(id, token.clone(), wake).await;
+            // The event stream goes with its task.
+            token.cancel();
             // Ended by itself (disabled, deleted): forget it unless a newer task replaced it.
             let mut tasks = me.inner.tasks.lock().unwrap();
-            if tasks.get(&id).is_some_and(|(g, _)| *g == generation) {
+            if tasks.get(&id).is_some_and(|t| t.generation == generation) {
                 tasks.remove(&id);
                 me.inner.scheduled.lock().unwrap().remove(&id);
             }
@@ -224,14 +273,34 @@ impl ScanManager {
         self.inner.scanning.lock().unwrap().contains(&id)
     }
 
-    async fn auto_loop(&self, id: i64, token: CancellationToken) {
+    /// Wakes the automatic task of instance `id` (as a Docker event does); false when it has none.
+    pub fn wake(&self, id: i64) -> bool {
+        match self.inner.tasks.lock().unwrap().get(&id) {
+            Some(task) => {
+                task.wake.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn auto_loop(&self, id: i64, token: CancellationToken, wake: Arc<Notify>) {
         let mut failures = 0u32;
         let mut delay = jitter(Duration::from_secs(2));
+        let mut last_event_scan: Option<tokio::time::Instant> = None;
         loop {
-            tokio::select! {
+            let trigger = tokio::select! {
                 _ = token.cancelled() => return,
-                _ = tokio::time::sleep(delay) => {}
-            }
+                _ = tokio::time::sleep(delay) => ScanTrigger::Interval,
+                _ = wake.notified() => {
+                    let in_burst = last_event_scan.is_some_and(|t| t.elapsed() < BURST_WINDOW);
+                    let (quiet, max) = if in_burst { (BURST_QUIET, BURST_MAX) } else { (QUIET, SETTLE_MAX) };
+                    if !settle(&wake, &token, quiet, max).await {
+                        return;
+                    }
+                    ScanTrigger::Event
+                }
+            };
             let row = match self.inner.instances.row(id).await {
                 Ok(row) => row,
                 Err(crate::error::ServiceError::NotFound(_)) => return,
@@ -246,8 +315,11 @@ impl ScanManager {
             let interval = Duration::from_secs(row.instance.scan_interval.max(1) as u64);
             let outcome = tokio::select! {
                 _ = token.cancelled() => return,
-                r = self.run(id) => r,
+                r = self.run(id, trigger) => r,
             };
+            if trigger == ScanTrigger::Event {
+                last_event_scan = Some(tokio::time::Instant::now());
+            }
             delay = match outcome {
                 Ok(summary) if summary.errors.is_empty() => {
                     failures = 0;
@@ -265,7 +337,7 @@ impl ScanManager {
         }
     }
 
-    async fn row(&self, id: i64) -> Result<crate::storage::instances::InstanceRow, ScanError> {
+    async fn row(&self, id: i64) -> Result<crate::instances::store::InstanceRow, ScanError> {
         self.inner
             .instances
             .row(id)
@@ -281,11 +353,11 @@ impl ScanManager {
         }
         tokio::select! {
             _ = self.inner.shutdown.cancelled() => Err(ScanError::ShuttingDown),
-            r = self.run(id) => r,
+            r = self.run(id, ScanTrigger::Manual) => r,
         }
     }
 
-    async fn run(&self, id: i64) -> Result<ScanSummary, ScanError> {
+    async fn run(&self, id: i64, trigger: ScanTrigger) -> Result<ScanSummary, ScanError> {
         let lock = self
             .inner
             .locks
@@ -313,14 +385,39 @@ impl ScanManager {
             .map_err(|_| ScanError::ShuttingDown)?;
         let row = self.row(id).await?;
         let config = self.inner.instances.effective_config(&row);
-        super::scan_instance(
+        let events = self.inner.instances.events();
+        events.publish(LiveEvent::ScanStarted {
+            instance_id: id,
+            trigger,
+        });
+        let result = super::scan_instance(
             self.inner.instances.pool(),
             &row,
             &config,
             self.inner.host_ip.clone(),
         )
-        .await
-        .map_err(ScanError::Failed)
+        .await;
+        drop(_marker);
+        if let Ok(summary) = &result {
+            if summary.added + summary.updated + summary.stale > 0 {
+                events.publish(LiveEvent::PortsChanged {
+                    hosts: summary.hosts.clone(),
+                });
+            }
+        }
+        events.publish(match &result {
+            Ok(summary) => LiveEvent::ScanFinished {
+                instance_id: id,
+                ok: summary.errors.is_empty(),
+                message: summary.describe(),
+            },
+            Err(message) => LiveEvent::ScanFinished {
+                instance_id: id,
+                ok: false,
+                message: message.clone(),
+            },
+        });
+        result.map_err(ScanError::Failed)
     }
 
     /// Stops every task and waits (bounded) for them to end.
@@ -332,6 +429,20 @@ impl ScanManager {
             .is_err()
         {
             tracing::warn!("scan tasks still running after {limit:?}; abandoning them");
+        }
+    }
+}
+
+/// Waits until wake-ups have been quiet for `quiet`, or `max` has passed; false when cancelled
+/// meanwhile.
+async fn settle(wake: &Notify, token: &CancellationToken, quiet: Duration, max: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + max;
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return false,
+            _ = tokio::time::sleep(quiet) => return true,
+            _ = tokio::time::sleep_until(deadline) => return true,
+            _ = wake.notified() => {}
         }
     }
 }
@@ -361,6 +472,39 @@ impl Drop for ScanningMarker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn settle_returns_after_a_quiet_spell_or_the_cap() {
+        let wake = Notify::new();
+        let token = CancellationToken::new();
+        let start = tokio::time::Instant::now();
+        assert!(settle(&wake, &token, QUIET, SETTLE_MAX).await);
+        assert_eq!(
+            start.elapsed(),
+            QUIET,
+            "nothing more came: done after the quiet spell"
+        );
+
+        let start = tokio::time::Instant::now();
+        let noisy = async {
+            loop {
+                wake.notify_one();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        tokio::select! {
+            r = settle(&wake, &token, QUIET, SETTLE_MAX) => assert!(r),
+            _ = noisy => unreachable!(),
+        }
+        assert_eq!(
+            start.elapsed(),
+            SETTLE_MAX,
+            "a steady stream is cut at the cap"
+        );
+
+        token.cancel();
+        assert!(!settle(&wake, &token, QUIET, SETTLE_MAX).await, "cancelled");
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

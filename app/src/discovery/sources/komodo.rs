@@ -5,7 +5,7 @@ use super::{
     host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
     TestReport,
 };
-use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
+use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use serde::Deserialize;
 
 /// Servers read at once.

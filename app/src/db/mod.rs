@@ -1,11 +1,8 @@
 //! SQLite storage: opening the database, schema migrations, and the queries each table owner needs.
 
 pub mod error;
-pub mod instances;
 pub mod legacy;
-pub mod ports;
 
-use crate::error::StartupError;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -27,14 +24,26 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(5))
 }
 
+/// Why the database could not be opened (start-up stops with this line).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database {path}: {reason}")]
+    Database { path: String, reason: String },
+    #[error("legacy database upgrade failed, the database file is unchanged: {reason}{}", backup.as_ref().map(|b| format!(" (backup copy: {})", b.display())).unwrap_or_default())]
+    Upgrade {
+        reason: String,
+        backup: Option<std::path::PathBuf>,
+    },
+}
+
 /// Opens (creating if needed) the database and brings its schema up to date.
-pub async fn open(path: &Path) -> Result<SqlitePool, StartupError> {
-    let db_error = |reason: String| StartupError::Database {
+pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+    let db_error = |reason: String| OpenError::Database {
         path: path.display().to_string(),
         reason,
     };
     if let Err(e) = legacy::upgrade_if_legacy(path).await {
-        return Err(StartupError::Upgrade {
+        return Err(OpenError::Upgrade {
             reason: e.reason,
             backup: e.backup,
         });
@@ -79,4 +88,19 @@ pub async fn instance_count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM docker_instance")
         .fetch_one(pool)
         .await
+}
+
+/// What the System card shows: database state, schema version and counts.
+pub async fn system_health(pool: &SqlitePool) -> crate::model::SystemHealth {
+    crate::model::SystemHealth {
+        database: match check(pool).await {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e,
+        },
+        schema_version: schema_version(pool).await.unwrap_or(0),
+        port_count: crate::ports::store::count(pool).await.unwrap_or(0),
+        instance_count: instance_count(pool).await.unwrap_or(0),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    }
 }

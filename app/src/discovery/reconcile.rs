@@ -379,9 +379,12 @@ async fn insert_entry(
     );
     let description: String = description
         .chars()
-        .take(app::ports::DESCRIPTION_MAX)
+        .take(crate::ports::DESCRIPTION_MAX)
         .collect();
-    let nickname: String = source_name.chars().take(app::ports::NICKNAME_MAX).collect();
+    let nickname: String = source_name
+        .chars()
+        .take(crate::ports::NICKNAME_MAX)
+        .collect();
     sqlx::query_scalar(
         r#"INSERT INTO port (ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable)
            VALUES (?1,

@@ -1,13 +1,15 @@
 //! The one scan pipeline every instance type shares: fetch (the type's client) → normalise → reconcile.
 
-pub mod manager;
+pub mod docker_events;
 pub mod model;
 pub mod normalise;
 pub mod reconcile;
+pub mod scheduler;
+pub mod sources;
 
-use crate::integrations::{self, FetchContext};
-use crate::storage::instances::InstanceRow;
+use crate::instances::store::InstanceRow;
 use model::{ScanSummary, SourceIssue, SourceOutcome};
+use sources::FetchContext;
 use sqlx::SqlitePool;
 use std::time::Instant;
 
@@ -30,7 +32,7 @@ pub async fn scan_instance(
             .map(str::to_string),
         host_ip,
     };
-    let fetched = match integrations::client_for(row.instance.instance_type, config) {
+    let fetched = match sources::client_for(row.instance.instance_type, config) {
         Ok(client) => client.fetch(&ctx).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
@@ -63,7 +65,15 @@ pub async fn scan_instance(
                             })
                             .collect::<Vec<_>>()
                     };
+                    let mut hosts: Vec<String> = sources
+                        .iter()
+                        .filter(|s| matches!(s.outcome, SourceOutcome::Listed(_)))
+                        .map(|s| s.host.clone())
+                        .collect();
+                    hosts.sort();
+                    hosts.dedup();
                     Ok(ScanSummary {
+                        hosts,
                         containers: counts.containers,
                         bindings: counts.bindings,
                         added: counts.added,
@@ -83,7 +93,7 @@ pub async fn scan_instance(
         s
     });
     if let Err(e) =
-        crate::storage::instances::record_scan(pool, row.instance.id, &result, duration_ms).await
+        crate::instances::store::record_scan(pool, row.instance.id, &result, duration_ms).await
     {
         tracing::warn!(instance = row.instance.id, error = %e, "could not record the scan status");
     }

@@ -1,6 +1,15 @@
 //! Integration instances as both sides see them: types, their field schemas, validated specs and the
 //! redacted view the API returns. Validation of instance input lives here, once.
 
+#[cfg(feature = "ssr")]
+pub mod manager;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub use manager::{
+    DeleteSummary, InstanceChange, InstanceManager, Notice, TestOutcome, DEFAULT_DOCKER_NAME,
+};
+
 use crate::validation::{push_error, validate_docker_host, validate_host, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

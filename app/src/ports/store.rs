@@ -1,8 +1,8 @@
 //! Queries on the `port` table (the Ports page's entries) and who discovered them.
 
-use super::error::StoreError;
-use app::model::{Discovery, PortEntry};
-use app::ports::PortSpec;
+use crate::db::error::StoreError;
+use crate::model::{Discovery, PortEntry};
+use crate::ports::PortSpec;
 use sqlx::{Row, SqlitePool};
 
 const SELECT: &str = r#"

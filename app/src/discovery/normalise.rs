@@ -75,7 +75,7 @@ pub fn source_bindings(source: &Source) -> Vec<Binding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::model::RawPort;
+    use crate::discovery::model::RawPort;
 
     fn port(ip: Option<&str>, private: u16, public: Option<u16>, proto: &str) -> RawPort {
         RawPort {

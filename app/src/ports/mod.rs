@@ -1,5 +1,10 @@
 //! Validation of Ports-page entries (manual ones in full; discovered ones: description only).
 
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
 use crate::model::PortEntry;
 use crate::validation::{push_error, validate_host, FieldErrors};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 use super::{
     host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
 };
-use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
+use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use bollard::Docker;
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -108,15 +108,24 @@ impl DockerClient {
     }
 }
 
-#[async_trait::async_trait]
-impl IntegrationClient for DockerClient {
-    async fn test(&self) -> Result<TestReport, IntegrationError> {
+impl DockerClient {
+    /// The negotiated client, once the engine has answered a ping within the timeout.
+    pub async fn reachable(&self) -> Result<Docker, IntegrationError> {
         let docker = self.negotiated().await?;
         let timed = |e| describe(e, &self.address, self.timeout);
         tokio::time::timeout(self.timeout, docker.ping())
             .await
             .map_err(|_| timed(bollard::errors::Error::RequestTimeoutError))?
             .map_err(timed)?;
+        Ok(docker)
+    }
+}
+
+#[async_trait::async_trait]
+impl IntegrationClient for DockerClient {
+    async fn test(&self) -> Result<TestReport, IntegrationError> {
+        let docker = self.reachable().await?;
+        let timed = |e| describe(e, &self.address, self.timeout);
         let v = tokio::time::timeout(self.timeout, docker.version())
             .await
             .map_err(|_| timed(bollard::errors::Error::RequestTimeoutError))?

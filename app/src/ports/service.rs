@@ -1,10 +1,10 @@
 //! The Ports-page service: listing entries, and adding, editing and removing them under the shared rules.
 
+use crate::db::error::StoreError;
 use crate::error::ServiceError;
-use crate::storage::error::StoreError;
-use crate::storage::ports as store;
-use app::model::PortEntry;
-use app::ports::validate_port;
+use crate::model::PortEntry;
+use crate::ports::store;
+use crate::ports::validate_port;
 use serde_json::Value;
 use sqlx::SqlitePool;
 
@@ -23,9 +23,7 @@ fn describe(e: &PortEntry) -> String {
 }
 
 pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, ServiceError> {
-    store::list(pool)
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+    store::list(pool).await.map_err(ServiceError::from)
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<PortEntry, ServiceError> {
@@ -99,10 +97,10 @@ pub async fn rename_host(
     nickname: &str,
 ) -> Result<usize, ServiceError> {
     let nickname = nickname.trim();
-    if nickname.chars().count() > app::ports::NICKNAME_MAX {
+    if nickname.chars().count() > crate::ports::NICKNAME_MAX {
         return Err(ServiceError::field(
             "nickname",
-            format!("must be at most {} characters", app::ports::NICKNAME_MAX),
+            format!("must be at most {} characters", crate::ports::NICKNAME_MAX),
         ));
     }
     let changed = store::rename_host(pool, ip, (!nickname.is_empty()).then_some(nickname)).await?;

@@ -6,8 +6,8 @@ pub mod http;
 pub mod komodo;
 pub mod portainer;
 
-use crate::scan::model::Source;
-use app::instances::InstanceType;
+use crate::discovery::model::Source;
+use crate::instances::InstanceType;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -92,7 +92,7 @@ pub fn host_part(address: &str) -> Option<String> {
         return None;
     }
     if address.contains("://") {
-        return app::instances::address_host(address);
+        return crate::instances::address_host(address);
     }
     if let Some(v6) = address.strip_prefix('[') {
         return v6.split(']').next().map(str::to_string);
@@ -117,8 +117,8 @@ pub(crate) fn timeout_of(config: &Map<String, Value>) -> Duration {
     let secs = config
         .get("timeout")
         .and_then(Value::as_i64)
-        .unwrap_or(app::instances::TIMEOUT_DEFAULT)
-        .clamp(app::instances::TIMEOUT_MIN, app::instances::TIMEOUT_MAX);
+        .unwrap_or(crate::instances::TIMEOUT_DEFAULT)
+        .clamp(crate::instances::TIMEOUT_MIN, crate::instances::TIMEOUT_MAX);
     Duration::from_secs(secs as u64)
 }
 

@@ -5,7 +5,7 @@ use super::{
     host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
     TestReport,
 };
-use crate::scan::model::{Container, RawPort, Source, SourceOutcome};
+use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::Duration;

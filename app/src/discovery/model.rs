@@ -82,4 +82,29 @@ pub struct ScanSummary {
     pub errors: Vec<SourceIssue>,
     /// Sources deliberately not read (down, disabled).
     pub skipped: Vec<SourceIssue>,
+    /// The hosts of the sources that were read (what a "ports changed" event names).
+    #[serde(skip)]
+    pub hosts: Vec<String>,
+}
+
+impl ScanSummary {
+    /// One line for the instance block: what a scan found and changed, and what failed.
+    pub fn describe(&self) -> String {
+        let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        let mut text = format!(
+            "{}, {}: {} new, {} back, {} stale",
+            plural(self.containers, "container"),
+            plural(self.bindings, "port"),
+            self.added,
+            self.updated,
+            self.stale
+        );
+        for e in &self.errors {
+            text.push_str(&format!("; {} failed: {}", e.source, e.message));
+        }
+        for k in &self.skipped {
+            text.push_str(&format!("; {} skipped: {}", k.source, k.message));
+        }
+        text
+    }
 }

@@ -1,11 +1,12 @@
 //! The instance manager: CRUD with the shared validation, name generation, the effective configuration
 //! each client gets, connection tests, and change events for the scan manager.
 
+use crate::db::error::StoreError;
+use crate::discovery::sources::{self, IntegrationError, TestReport};
 use crate::error::ServiceError;
-use crate::integrations::{self, IntegrationError, TestReport};
-use crate::storage::error::StoreError;
-use crate::storage::instances::{self as store, InstanceRow};
-use app::instances::{
+use crate::events::{EventBus, LiveEvent};
+use crate::instances::store::{self as store, InstanceRow};
+use crate::instances::{
     generate_name, redact_config, validate_instance, InstanceState, InstanceStatus, InstanceType,
     InstanceView,
 };
@@ -71,6 +72,7 @@ pub struct DeleteSummary {
 #[derive(Clone)]
 pub struct InstanceManager {
     pool: SqlitePool,
+    events: EventBus,
     docker_host_override: Option<String>,
     changes: broadcast::Sender<Notice>,
     /// The last change sent, and the last one the follower has acted on.
@@ -98,10 +100,11 @@ fn name_conflict(e: StoreError) -> ServiceError {
 }
 
 impl InstanceManager {
-    pub fn new(pool: SqlitePool, docker_host_override: Option<String>) -> Self {
+    pub fn new(pool: SqlitePool, docker_host_override: Option<String>, events: EventBus) -> Self {
         let (changes, _) = broadcast::channel(64);
         Self {
             pool,
+            events,
             docker_host_override,
             changes,
             sent: Arc::default(),
@@ -145,6 +148,9 @@ impl InstanceManager {
 
     /// Sends the change and, when someone follows changes, waits (briefly) until it has acted on it.
     async fn notify(&self, change: InstanceChange) {
+        let (InstanceChange::Saved(id) | InstanceChange::Deleted(id)) = change;
+        self.events
+            .publish(LiveEvent::InstancesChanged { instance_id: id });
         let seq = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
         // Nobody listening (safe mode, tests) is fine.
         if self.changes.send((seq, change)).is_err() {
@@ -157,6 +163,11 @@ impl InstanceManager {
         {
             tracing::warn!(seq, "the scan manager has not acted on a change yet");
         }
+    }
+
+    /// The live event bus (scans publish their progress on it).
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -304,7 +315,7 @@ impl InstanceManager {
         let spec = match validate_instance(input, existing.as_ref(), &[]) {
             Ok(spec) => spec,
             Err(errors) => {
-                let relevant: app::validation::FieldErrors = errors
+                let relevant: crate::validation::FieldErrors = errors
                     .into_iter()
                     .filter(|(k, _)| k.starts_with("config") || k == "type" || k == "_body")
                     .collect();
@@ -324,7 +335,7 @@ impl InstanceManager {
 }
 
 async fn test_config(t: InstanceType, config: &Map<String, Value>) -> TestOutcome {
-    match integrations::client_for(t, config) {
+    match sources::client_for(t, config) {
         Ok(client) => client.test().await.into(),
         Err(e) => Err(e).into(),
     }

@@ -3,7 +3,7 @@
 //! discovered, verified before commit. Any failure rolls back and leaves the file untouched.
 
 use super::MIGRATOR;
-use app::instances::{
+use crate::instances::{
     type_schema, InstanceType, SCAN_INTERVAL_DEFAULT, SCAN_INTERVAL_MAX, SCAN_INTERVAL_MIN,
 };
 use serde_json::{Map, Value};
