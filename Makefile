@@ -38,10 +38,11 @@ test-e2e:
 	cargo build -p server --bin portall
 	cd end2end && npx playwright test
 
-## Benchmarks (print figures): page render + weight; scan of 100 and 300 real containers.
+## Benchmarks (print figures): page render + weight; scan of 100 and 300 real containers; live updates.
 bench: build
 	python3 scripts/bench-pages.py
 	./target/release/portall bench-scan --containers 100,300
+	./target/release/portall bench-live --runs 10 --burst 100
 
 fmt:
 	cargo fmt --all

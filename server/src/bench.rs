@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 pub const IMAGE: &str = "portall-test-busybox:1";
 
-async fn ensure_image(docker: &Docker) -> Result<(), String> {
+pub async fn ensure_image(docker: &Docker) -> Result<(), String> {
     if docker.inspect_image(IMAGE).await.is_ok() {
         return Ok(());
     }
@@ -120,7 +120,7 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 

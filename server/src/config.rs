@@ -48,6 +48,15 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "100,300")]
         containers: Vec<usize>,
     },
+    /// Benchmark: how fast a started container shows up (Docker events), bursts, idle CPU.
+    BenchLive {
+        /// How many single starts to time.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// How many containers to start at once.
+        #[arg(long, default_value_t = 100)]
+        burst: usize,
+    },
 }
 
 /// The validated configuration.

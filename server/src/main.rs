@@ -15,6 +15,15 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Some(server::config::Command::BenchLive { runs, burst }) = &args.command {
+        return match server::bench_live::run(*runs, *burst).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portall bench-live: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match server::config::Config::from_args(args) {
         Ok(config) => config,
         Err(e) => {

@@ -347,3 +347,35 @@ async fn a_foreign_database_is_refused() {
     );
     assert!(err.backup.is_none());
 }
+
+/// The statements of a schema file, without comments and blank lines.
+fn statements(sql: &str) -> Vec<String> {
+    sql.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim_start().starts_with("--") && !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_test_copy_of_the_legacy_schema_is_migration_0001() {
+    let fixture = statements(crate::support::legacy::SCHEMA);
+    let migration = statements(include_str!("../../../migrations/0001_legacy_schema.sql"));
+    assert!(
+        migration.len() > fixture.len() && migration[..fixture.len()] == fixture[..],
+        "migrations/0001 must begin with the legacy schema the tests build databases from"
+    );
+    // The rest inserts exactly the default settings the legacy app inserted.
+    let inserted: std::collections::BTreeMap<String, String> = migration[fixture.len()..]
+        .iter()
+        .filter_map(|l| {
+            let l = l.trim().trim_end_matches([',', ';']);
+            let (k, v) = l
+                .strip_prefix("('")?
+                .strip_suffix("')")?
+                .split_once("', '")?;
+            Some((k.to_string(), v.to_string()))
+        })
+        .collect();
+    assert_eq!(inserted, crate::support::legacy::default_settings());
+}

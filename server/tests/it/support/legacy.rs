@@ -6,10 +6,10 @@ use sqlx::{Connection, Row};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const SCHEMA: &str = include_str!("../../fixtures/legacy-portall-schema.sql");
+pub const SCHEMA: &str = include_str!("../../fixtures/legacy-portall-schema.sql");
 
 /// Every default setting the legacy app inserted, from the schema file's comment block.
-fn default_settings() -> BTreeMap<String, String> {
+pub fn default_settings() -> BTreeMap<String, String> {
     SCHEMA
         .split("-- Default setting rows")
         .nth(1)
