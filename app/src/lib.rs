@@ -6,6 +6,7 @@
 //! API calls; `pages/` and `components/` are the user interface.
 #![recursion_limit = "256"]
 
+pub mod address;
 pub mod api;
 pub mod components;
 #[cfg(feature = "ssr")]

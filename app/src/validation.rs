@@ -26,82 +26,11 @@ pub fn first_error<'a>(
         .or_else(|| errors.keys().next().cloned())
 }
 
-/// A host name or an IP address (v4, or v6 with or without brackets).
-pub fn validate_host(host: &str) -> Result<(), String> {
-    let host = host.trim();
-    if host.is_empty() {
-        return Err("must not be empty".into());
-    }
-    let unbracketed = host.trim_start_matches('[').trim_end_matches(']');
-    if unbracketed.parse::<std::net::IpAddr>().is_ok() {
-        return Ok(());
-    }
-    if host.len() > 253 {
-        return Err("is longer than 253 characters".into());
-    }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
-    if host.split('.').all(label_ok) {
-        Ok(())
-    } else {
-        Err(format!("'{host}' is not a valid host name or IP address"))
-    }
-}
-
-/// Splits `host:port` (or `[v6]:port`) and checks both parts.
-fn validate_host_port(authority: &str) -> Result<(String, u16), String> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (h, p) = rest
-            .split_once("]:")
-            .ok_or_else(|| format!("'{authority}' needs a port, e.g. [::1]:2375"))?;
-        (h.to_string(), p)
-    } else {
-        let (h, p) = authority
-            .rsplit_once(':')
-            .ok_or_else(|| format!("'{authority}' needs a port, e.g. docker.lan:2375"))?;
-        (h.to_string(), p)
-    };
-    validate_host(&host)?;
-    let port: u16 = port
-        .parse()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| format!("'{port}' is not a port number (1–65535)"))?;
-    Ok((host, port))
-}
+pub use crate::address::validate_host;
 
 /// A Docker Engine address: `unix:///path`, `tcp://host:port` or `http(s)://host:port`.
 pub fn validate_docker_host(value: &str) -> Result<(), String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err("is required, e.g. unix:///var/run/docker.sock".into());
-    }
-    if let Some(path) = value.strip_prefix("unix://") {
-        if !path.starts_with('/') || path.len() < 2 {
-            return Err(
-                "a unix socket needs an absolute path, e.g. unix:///var/run/docker.sock".into(),
-            );
-        }
-        return Ok(());
-    }
-    for scheme in ["tcp://", "http://", "https://"] {
-        if let Some(rest) = value.strip_prefix(scheme) {
-            let authority = rest.trim_end_matches('/');
-            if authority.contains('/') || authority.contains('?') {
-                return Err(format!("'{value}' must be just {scheme}host:port"));
-            }
-            return validate_host_port(authority).map(|_| ());
-        }
-    }
-    Err(format!(
-        "'{value}' is not a Docker address: use unix:///path, tcp://host:port or https://host:port"
-    ))
+    crate::address::Address::docker(value).map(|_| ())
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ pub async fn run(counts: &[usize]) -> Result<(), String> {
         .await
         .map_err(|e| format!("no Docker engine: {e}"))?;
     ensure_image(&docker).await?;
-    println!("containers | list /containers/json (median of 5) | scan cold | scan warm | warm/list | bindings | peak RSS");
+    println!("containers | list /containers/json (median of 5) | scan cold (median of 3) | scan warm (median of 5) | cold/list | warm/list | bindings | peak RSS");
     for &n in counts {
         let prefix = format!("portall-bench-{}-{n}-", std::process::id());
         let created = create(&docker, &prefix, n).await;
@@ -153,10 +153,11 @@ pub async fn run(counts: &[usize]) -> Result<(), String> {
         remove(&docker, &names).await;
         let (list, cold, warm, bindings) = result?;
         println!(
-            "{n:>10} | {:>35.1} ms | {:>6.1} ms | {:>6.1} ms | {:>9.2} | {bindings:>8} | {} MiB",
+            "{n:>10} | {:>35.1} ms | {:>21.1} ms | {:>21.1} ms | {:>9.2} | {:>9.2} | {bindings:>8} | {} MiB",
             ms(list),
             ms(cold),
             ms(warm),
+            cold.as_secs_f64() / list.as_secs_f64(),
             warm.as_secs_f64() / list.as_secs_f64(),
             peak_rss_kib() / 1024
         );
@@ -188,25 +189,42 @@ async fn measure(
         }
     }
     lists.sort();
-    let dir = std::env::temp_dir().join(format!("portall-bench-db-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let pool = app::db::open(&dir.join("bench.db"))
-        .await
-        .map_err(|e| e.to_string())?;
-    let manager = InstanceManager::new(pool.clone(), None, app::events::EventBus::new());
-    let view = manager
-        .create(&serde_json::json!({"type": "docker", "name": "bench", "auto_detect": false, "config": {"public_host": "192.0.2.1"}}))
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
-    let config = manager.effective_config(&row);
-    let start = Instant::now();
-    let first = app::discovery::scan_instance(&pool, &row, &config, None).await?;
-    let cold = start.elapsed();
-    let start = Instant::now();
-    app::discovery::scan_instance(&pool, &row, &config, None).await?;
-    let warm = start.elapsed();
-    pool.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok((lists[2], cold, warm, first.bindings))
+    // Cold: a fresh database each time (median of 3); warm: the same scan again (median of 5).
+    let mut colds = Vec::new();
+    let mut warms = Vec::new();
+    let mut bindings = 0;
+    for round in 0..3 {
+        let dir = std::env::temp_dir().join(format!(
+            "portall-bench-db-{}-{n}-{round}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let pool = app::db::open(&dir.join("bench.db"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let manager = InstanceManager::new(pool.clone(), None, app::events::EventBus::new());
+        let view = manager
+            .create(&serde_json::json!({"type": "docker", "name": "bench", "auto_detect": false, "config": {"public_host": "192.0.2.1"}}))
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
+        let config = manager.effective_config(&row);
+        let start = Instant::now();
+        let first = app::discovery::scan_instance(&pool, &row, &config, None).await?;
+        colds.push(start.elapsed());
+        bindings = first.bindings;
+        if round == 0 {
+            for _ in 0..5 {
+                let start = Instant::now();
+                app::discovery::scan_instance(&pool, &row, &config, None).await?;
+                warms.push(start.elapsed());
+            }
+        }
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    colds.sort();
+    warms.sort();
+    let (cold, warm) = (colds[1], warms[2]);
+    Ok((lists[2], cold, warm, bindings))
 }

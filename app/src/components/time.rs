@@ -1,11 +1,41 @@
 //! Relative times ("2 minutes ago") from two UTC timestamps, the same text on server and browser.
 
-use chrono::NaiveDateTime;
-
-fn parse(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
-        .ok()
+/// Seconds since 1970 of a stored timestamp, `YYYY-MM-DD HH:MM:SS` with optional fraction (ignored).
+/// Hand-written so the browser build carries no date library for this one format.
+fn parse(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    if b.len() > 19 && (b[19] != b'.' || !b[20..].iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// `then` relative to `now`, e.g. "just now", "5 minutes ago", "3 days ago".
@@ -13,7 +43,7 @@ pub fn relative(now: &str, then: &str) -> String {
     let (Some(now), Some(then)) = (parse(now), parse(then)) else {
         return then.to_string();
     };
-    let secs = (now - then).num_seconds().max(0);
+    let secs = (now - then).max(0);
     let ago = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
     match secs {
         0..=44 => "just now".into(),
@@ -53,6 +83,26 @@ mod tests {
             ("2026-11-24 12:00:00", "3 days ago"),
         ] {
             assert_eq!(relative(now, then), text, "{then}");
+        }
+        // Across a month, a leap day and a year.
+        assert_eq!(
+            relative("2024-03-01 00:00:00", "2024-02-28 00:00:00"),
+            "2 days ago"
+        );
+        assert_eq!(
+            relative("2027-01-01 00:00:10", "2026-12-31 23:59:59"),
+            "just now"
+        );
+        assert_eq!(parse("1970-01-01 00:00:00"), Some(0));
+        assert_eq!(parse("2026-11-27 12:00:00.123"), Some(1_795_780_800));
+        for bad in [
+            "2026-13-01 00:00:00",
+            "yesterday",
+            "2026-11-27T12:00:00",
+            "2026-11-27 12:00:00.x",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+            assert_eq!(relative("2026-11-27 12:00:00", bad), bad, "shown as it is");
         }
         assert_eq!(every(300), "every 5 minutes");
         assert_eq!(every(3600), "every 1 hour");

@@ -51,7 +51,7 @@ pub const SETTLE_MAX: Duration = Duration::from_millis(1500);
 pub const BURST_WINDOW: Duration = Duration::from_secs(3);
 /// …and wait for a longer quiet spell, capped further out.
 pub const BURST_QUIET: Duration = Duration::from_secs(1);
-pub const BURST_MAX: Duration = Duration::from_secs(5);
+pub const BURST_MAX: Duration = Duration::from_secs(8);
 
 /// A running automatic task: its generation (to tell a replaced task from the current one), its
 /// cancellation token (shared with its event stream) and its wake-up.

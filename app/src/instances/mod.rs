@@ -10,6 +10,7 @@ pub use manager::{
     DeleteSummary, InstanceChange, InstanceManager, Notice, TestOutcome, DEFAULT_DOCKER_NAME,
 };
 
+use crate::address::Address;
 use crate::validation::{push_error, validate_docker_host, validate_host, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -279,55 +280,6 @@ fn as_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Checks an `http(s)://host[:port][/path]` URL.
-pub fn validate_http_url(value: &str) -> Result<(), String> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or_else(|| format!("'{value}' must start with http:// or https://"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err("needs a host, e.g. https://portainer.lan:9443".into());
-    }
-    if authority.contains('@') {
-        return Err("must not contain credentials; use the API key fields".into());
-    }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default().to_string()
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, port)) => {
-                port.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("'{port}' is not a port number (1–65535)"))?;
-                h.to_string()
-            }
-            None => authority.to_string(),
-        }
-    };
-    validate_host(&host)
-}
-
-/// The host part of a URL or Docker address (`tcp://h:p`, `https://h:p/x`), if it has one.
-pub fn address_host(address: &str) -> Option<String> {
-    let rest = address.split_once("://").map(|(_, r)| r)?;
-    if address.starts_with("unix://") {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next()?.to_string()
-    } else {
-        authority
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(authority)
-            .to_string()
-    };
-    (!host.is_empty()).then_some(host)
-}
-
 /// Validates create (`existing` = None) or update input. `other_names` are the names of every other
 /// instance (for the case-insensitive uniqueness check). A blank name stays blank here: the manager
 /// generates one. On update, omitted fields keep their stored value, and an omitted or empty secret
@@ -553,7 +505,7 @@ fn validate_config(
                 } else {
                     let check = match (t, key) {
                         (InstanceType::Docker, "host") => validate_docker_host(&text),
-                        (_, "url") => validate_http_url(&text),
+                        (_, "url") => Address::http_url(&text).map(|_| ()),
                         (_, "public_host") => validate_host(&text),
                         _ => Ok(()),
                     };
@@ -621,7 +573,7 @@ pub fn generate_name(t: InstanceType, config: &Map<String, Value>, taken: &[Stri
         })
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if let Some(host) = address_host(address) {
+    if let Some(host) = Address::host_of(address) {
         let name = format!("{} @ {host}", t.short_label());
         if name.chars().count() <= NAME_MAX && is_free(&name) {
             return name;
@@ -843,18 +795,18 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert!(validate_http_url("https://portainer.lan:9443").is_ok());
-        assert!(validate_http_url("http://[::1]:9000/base").is_ok());
-        assert!(validate_http_url("https://").is_err());
-        assert!(validate_http_url("https://u:p@h").is_err());
-        assert!(validate_http_url("https://h:99999").is_err());
+        assert!(Address::http_url("https://portainer.lan:9443").is_ok());
+        assert!(Address::http_url("http://[::1]:9000/base").is_ok());
+        assert!(Address::http_url("https://").is_err());
+        assert!(Address::http_url("https://u:p@h").is_err());
+        assert!(Address::http_url("https://h:99999").is_err());
         assert_eq!(
-            address_host("tcp://nas.lan:2375").as_deref(),
+            Address::host_of("tcp://nas.lan:2375").as_deref(),
             Some("nas.lan")
         );
-        assert_eq!(address_host("unix:///var/run/docker.sock"), None);
+        assert_eq!(Address::host_of("unix:///var/run/docker.sock"), None);
         assert_eq!(
-            address_host("https://[fe80::1]:9443/x").as_deref(),
+            Address::host_of("https://[fe80::1]:9443/x").as_deref(),
             Some("fe80::1")
         );
     }

@@ -1,8 +1,7 @@
 //! The Docker Engine client (bollard): unix sockets, plain TCP/HTTP (socket proxies included) and TLS.
 
-use super::{
-    host_part, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
-};
+use super::{text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport};
+use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use bollard::Docker;
 use serde_json::{json, Map, Value};
@@ -157,7 +156,7 @@ impl IntegrationClient for DockerClient {
         let host = ctx
             .public_host
             .clone()
-            .or_else(|| host_part(&self.address))
+            .or_else(|| Address::host_of(&self.address))
             .or_else(|| ctx.host_ip.clone())
             .unwrap_or_else(|| "127.0.0.1".into());
         Ok(vec![Source {

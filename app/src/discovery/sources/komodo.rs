@@ -2,9 +2,9 @@
 
 use super::http::{base, client, describe, upstream_message};
 use super::{
-    host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
-    TestReport,
+    read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
 };
+use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use serde::Deserialize;
 
@@ -168,8 +168,8 @@ impl KomodoClient {
             .info
             .external_address
             .as_deref()
-            .and_then(host_part)
-            .or_else(|| server.info.address.as_deref().and_then(host_part))
+            .and_then(Address::host_of)
+            .or_else(|| server.info.address.as_deref().and_then(Address::host_of))
             .unwrap_or_else(|| fallback_host.to_string());
         // NotOk and Disabled servers answer `[]`: never read that as "no containers".
         let outcome = match server.info.state.as_str() {

@@ -6,6 +6,7 @@ pub mod http;
 pub mod komodo;
 pub mod portainer;
 
+use crate::address::Address;
 use crate::discovery::model::Source;
 use crate::instances::InstanceType;
 use serde::Serialize;
@@ -64,7 +65,7 @@ impl FetchContext {
     pub fn fallback_host(&self, url: &str) -> String {
         self.public_host
             .clone()
-            .or_else(|| host_part(url))
+            .or_else(|| Address::host_of(url))
             .unwrap_or_default()
     }
 }
@@ -83,29 +84,6 @@ where
         .await;
     sources.sort_by(|a, b| a.key.cmp(&b.key));
     sources
-}
-
-/// The host of an address: `tcp://h:1`, `https://h:1/x`, `h:1`, `[v6]:1`, or a bare host.
-pub fn host_part(address: &str) -> Option<String> {
-    let address = address.trim();
-    if address.is_empty() || address.starts_with("unix://") {
-        return None;
-    }
-    if address.contains("://") {
-        return crate::instances::address_host(address);
-    }
-    if let Some(v6) = address.strip_prefix('[') {
-        return v6.split(']').next().map(str::to_string);
-    }
-    if address.parse::<std::net::IpAddr>().is_ok() {
-        return Some(address.to_string());
-    }
-    let host = match address.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => address,
-    };
-    let host = host.split('/').next().unwrap_or_default();
-    (!host.is_empty()).then(|| host.to_string())
 }
 
 pub(crate) fn text<'a>(config: &'a Map<String, Value>, key: &str) -> &'a str {
@@ -132,26 +110,4 @@ pub fn client_for(
         InstanceType::Portainer => Box::new(portainer::PortainerClient::new(config)?),
         InstanceType::Komodo => Box::new(komodo::KomodoClient::new(config)?),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::host_part;
-
-    #[test]
-    fn hosts_of_addresses() {
-        for (a, h) in [
-            ("tcp://10.0.0.5:2375", Some("10.0.0.5")),
-            ("https://nas.lan:9443/x", Some("nas.lan")),
-            ("10.0.0.5:9001", Some("10.0.0.5")),
-            ("10.0.0.5", Some("10.0.0.5")),
-            ("fe80::1", Some("fe80::1")),
-            ("[fe80::1]:8120", Some("fe80::1")),
-            ("pi.lan", Some("pi.lan")),
-            ("unix:///var/run/docker.sock", None),
-            ("", None),
-        ] {
-            assert_eq!(host_part(a).as_deref(), h, "{a}");
-        }
-    }
 }

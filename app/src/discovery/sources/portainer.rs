@@ -2,9 +2,9 @@
 
 use super::http::{base, client, describe, upstream_message};
 use super::{
-    host_part, read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError,
-    TestReport,
+    read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
 };
+use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -188,11 +188,11 @@ impl PortainerClient {
     /// One environment's containers; its failure is its own outcome.
     async fn environment(&self, env: Endpoint, fallback_host: &str) -> Source {
         // The address of its ports: the public URL, else a TCP environment's URL, else the instance's.
-        let host = host_part(&env.public_url)
+        let host = Address::host_of(&env.public_url)
             .or_else(|| {
                 env.url
                     .starts_with("tcp://")
-                    .then(|| host_part(&env.url))
+                    .then(|| Address::host_of(&env.url))
                     .flatten()
             })
             .unwrap_or_else(|| fallback_host.to_string());

@@ -36,17 +36,29 @@ fn state_class(s: InstanceState) -> &'static str {
     }
 }
 
+/// One block, keyed by the instance id: it stays mounted (and keeps focus) while the list reloads and
+/// follows the instance's data as it changes.
 #[component]
 pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
     let section = expect_context::<Section>();
     let id = instance.id;
-    let i = StoredValue::new(instance);
+    let i = Memo::new(move |previous: Option<&InstanceView>| {
+        section
+            .list
+            .with(|l| {
+                l.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .and_then(|l| l.instances.iter().find(|x| x.id == id).cloned())
+            })
+            // Gone from the list: the block is about to be removed; keep what it showed.
+            .unwrap_or_else(|| previous.cloned().unwrap_or_else(|| instance.clone()))
+    });
     let busy = move || section.scanning.with(|s| s.contains(&id));
     let state = move || {
         if busy() {
             InstanceState::Scanning
         } else {
-            i.with_value(|i| i.status.state)
+            i.with(|i| i.status.state)
         }
     };
     let scan = move |_| {
@@ -70,9 +82,10 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
             section.reload();
         });
     };
-    let (name, itype) = i.with_value(|i| (i.name.clone(), i.instance_type));
+    let itype = i.with_untracked(|i| i.instance_type);
+    let name = move || i.with(|i| i.name.clone());
     let last_scan = move || {
-        i.with_value(|v| match &v.status.record.last_scan_at {
+        i.with(|v| match &v.status.record.last_scan_at {
             Some(at) => view! { <time datetime=at.clone() title=format!("{at} UTC")>{relative(&section.now(), at)}</time> }.into_any(),
             None => view! { <span>"Never"</span> }.into_any(),
         })
@@ -81,13 +94,13 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
         <article class="docker-instance-block card" data-instance-id=id data-state=move || state_class(state())>
             <div class="instance-header">
                 <h3>
-                    <span class="instance-name">{name.clone()}</span>
+                    <span class="instance-name">{name}</span>
                     <span class=format!("badge badge-{}", itype.as_str())>{itype.short_label()}</span>
                 </h3>
                 <div class="instance-status">
                     <span class=move || format!("status-indicator {}", state_class(state()))></span>
                     <span class="status-text">
-                        {move || if busy() { "Scanning…".to_string() } else { i.with_value(status_text) }}
+                        {move || if busy() { "Scanning…".to_string() } else { i.with(status_text) }}
                     </span>
                 </div>
             </div>
@@ -99,34 +112,34 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
                 <div class="detail-item">
                     <span class="label">"Services: "</span>
                     <span class="value services">
-                        {i.with_value(|v| format!("{}, {}", plural(v.status.record.service_count, "container"), plural(v.status.record.port_count, "port")))}
+                        {move || i.with(|v| format!("{}, {}", plural(v.status.record.service_count, "container"), plural(v.status.record.port_count, "port")))}
                     </span>
                 </div>
                 <div class="detail-item">
                     <span class="label">"Auto-scan: "</span>
                     <span class="value auto-scan">
-                        {i.with_value(|v| if v.enabled && v.auto_detect { every(v.scan_interval) } else { "off".to_string() })}
+                        {move || i.with(|v| if v.enabled && v.auto_detect { every(v.scan_interval) } else { "off".to_string() })}
                     </span>
                 </div>
             </div>
             <div class="instance-actions">
                 <button
                     class="btn btn-sm btn-secondary scan-instance-btn"
-                    disabled=move || busy() || !i.with_value(|v| v.enabled)
-                    title=move || if i.with_value(|v| v.enabled) { "Scan now" } else { "Enable it to scan" }
+                    disabled=move || busy() || !i.with(|v| v.enabled)
+                    title=move || if i.with(|v| v.enabled) { "Scan now" } else { "Enable it to scan" }
                     on:click=scan
                 >
                     {move || if busy() { "Scanning…" } else { "Scan Now" }}
                 </button>
                 <button
                     class="btn btn-sm btn-outline edit-instance-btn"
-                    on:click=move |_| section.modal.open_edit(i.get_value())
+                    on:click=move |_| section.modal.open_edit(i.get_untracked())
                 >
                     "Edit"
                 </button>
                 <button
                     class="btn btn-sm btn-outline-danger delete-instance-btn"
-                    on:click=move |_| ask_delete(section, id, name.clone())
+                    on:click=move |_| ask_delete(section, id, i.with_untracked(|i| i.name.clone()))
                 >
                     "Delete"
                 </button>

@@ -141,7 +141,7 @@ pub fn DockerIntegration() -> impl IntoView {
                         _ => view! {
                             <For
                                 each=move || section.instances()
-                                key=|i| serde_json::to_string(i).unwrap_or_default()
+                                key=|i| i.id
                                 children=move |i| view! { <InstanceBlock instance=i /> }
                             />
                         }.into_any(),
