@@ -223,6 +223,34 @@ pub fn type_schema(t: InstanceType) -> TypeSchema {
         .expect("every type has a schema")
 }
 
+/// What an input says about a write-only secret: keep the stored one, or set a new one. Blank or
+/// omitted keeps; the browser never holds a stored secret, only whether one is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretInput {
+    Keep,
+    Set(String),
+}
+
+impl SecretInput {
+    pub fn parse(given: Option<&Value>) -> Result<Self, &'static str> {
+        match given {
+            None | Some(Value::Null) => Ok(SecretInput::Keep),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(SecretInput::Keep),
+            Some(Value::String(s)) => Ok(SecretInput::Set(s.trim().to_string())),
+            Some(_) => Err("must be text"),
+        }
+    }
+}
+
+/// The secret `name` a stored configuration holds: its value on the server, or, in the redacted
+/// configuration the browser has, an empty value standing for "set" (`<name>_set: true`).
+fn stored_secret(config: &Map<String, Value>, name: &str) -> Option<String> {
+    match config.get(name).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => Some(s.to_string()),
+        _ => (config.get(&format!("{name}_set")) == Some(&Value::Bool(true))).then(String::new),
+    }
+}
+
 /// A validated instance, ready to store. `config` holds every field of the type's schema
 /// (secrets included), with defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
@@ -475,6 +503,20 @@ fn validate_config(
                     }
                 }
             }
+            FieldKind::Password if f.secret => match SecretInput::parse(given) {
+                Err(msg) => {
+                    push_error(errors, &path, msg);
+                    Value::String(String::new())
+                }
+                Ok(SecretInput::Set(secret)) => Value::String(secret),
+                Ok(SecretInput::Keep) => {
+                    let kept = stored.and_then(|c| stored_secret(c, key));
+                    if kept.is_none() && f.required {
+                        push_error(errors, &path, "is required");
+                    }
+                    Value::String(kept.unwrap_or_default())
+                }
+            },
             FieldKind::Text | FieldKind::Url | FieldKind::Password => {
                 let text = match given.map(as_text) {
                     Some(Some(s)) => s,
@@ -487,15 +529,6 @@ fn validate_config(
                         .map(str::to_string)
                         .or_else(|| f.default.as_str().map(str::to_string))
                         .unwrap_or_default(),
-                };
-                // Write-only secrets: empty or omitted keeps the stored one.
-                let text = if f.secret && text.is_empty() {
-                    previous
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string()
-                } else {
-                    text
                 };
                 if text.is_empty() {
                     if f.required {
@@ -687,6 +720,38 @@ mod tests {
 
         let e = errs(json!({"type": "komodo", "config": {"url": "https://k.lan", "api_key": "k"}}));
         assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.api_secret"]);
+
+        // A secret can be kept only when one is stored: in the browser, the redacted view says so.
+        let redacted = ExistingInstance {
+            id: 1,
+            name: "K".into(),
+            instance_type: InstanceType::Komodo,
+            enabled: true,
+            auto_detect: true,
+            scan_interval: 300,
+            config: json!({"url": "https://k.lan", "api_key_set": true, "api_secret_set": false, "timeout": 30, "public_host": ""})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        let e = validate_instance(&json!({"config": {"api_key": ""}}), Some(&redacted), &[])
+            .unwrap_err();
+        assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.api_secret"]);
+        assert!(validate_instance(
+            &json!({"config": {"api_secret": "s"}}),
+            Some(&redacted),
+            &[]
+        )
+        .is_ok());
+        assert_eq!(
+            SecretInput::parse(Some(&json!("  "))),
+            Ok(SecretInput::Keep)
+        );
+        assert_eq!(
+            SecretInput::parse(Some(&json!(" k "))),
+            Ok(SecretInput::Set("k".into()))
+        );
+        assert_eq!(SecretInput::parse(Some(&json!(5))), Err("must be text"));
 
         let e = errs(json!({"type": "lxc"}));
         assert!(e["type"][0].contains("one of"));

@@ -193,28 +193,17 @@ impl ModalState {
         body
     }
 
-    /// What the shared validator compares against when editing (set secrets count as present).
+    /// What the shared validator compares against when editing: the redacted configuration, whose
+    /// `<secret>_set` flags tell the validator which secrets can be kept.
     fn existing(&self) -> Option<ExistingInstance> {
-        self.editing.get_untracked().map(|e| {
-            let mut config = e.config.clone();
-            for f in type_schema(e.instance_type)
-                .fields
-                .iter()
-                .filter(|f| f.secret)
-            {
-                if config.remove(&format!("{}_set", f.name)) == Some(Value::Bool(true)) {
-                    config.insert(f.name.clone(), Value::String("(saved)".into()));
-                }
-            }
-            ExistingInstance {
-                id: e.id,
-                name: e.name,
-                instance_type: e.instance_type,
-                enabled: e.enabled,
-                auto_detect: e.auto_detect,
-                scan_interval: e.scan_interval,
-                config,
-            }
+        self.editing.get_untracked().map(|e| ExistingInstance {
+            id: e.id,
+            name: e.name,
+            instance_type: e.instance_type,
+            enabled: e.enabled,
+            auto_detect: e.auto_detect,
+            scan_interval: e.scan_interval,
+            config: e.config,
         })
     }
 
