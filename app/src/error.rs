@@ -37,7 +37,10 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::NotFound("record".into()),
-            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::Unique(c) => match c.field() {
+                Some(field) => ServiceError::field(field, c.message()),
+                None => ServiceError::Conflict(c.message().into()),
+            },
             StoreError::Db(e) => ServiceError::Db(e),
         }
     }

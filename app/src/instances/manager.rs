@@ -91,14 +91,6 @@ fn not_found(id: i64) -> impl FnOnce(StoreError) -> ServiceError {
     }
 }
 
-/// A name conflict found by the database (a concurrent save) is a field error like any other.
-fn name_conflict(e: StoreError) -> ServiceError {
-    match e {
-        StoreError::Conflict(m) => ServiceError::field("name", m),
-        other => other.into(),
-    }
-}
-
 impl InstanceManager {
     pub fn new(pool: SqlitePool, docker_host_override: Option<String>, events: EventBus) -> Self {
         let (changes, _) = broadcast::channel(64);
@@ -257,9 +249,7 @@ impl InstanceManager {
         if spec.name.is_empty() {
             spec.name = generate_name(spec.instance_type, &spec.config, &others);
         }
-        let id = store::insert(&self.pool, &spec)
-            .await
-            .map_err(name_conflict)?;
+        let id = store::insert(&self.pool, &spec).await?;
         tracing::info!(id, name = %spec.name, r#type = spec.instance_type.as_str(), "integration created");
         self.notify(InstanceChange::Saved(id)).await;
         self.get(id).await
@@ -274,7 +264,7 @@ impl InstanceManager {
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => ServiceError::NotFound(format!("integration {id}")),
-                other => name_conflict(other),
+                other => other.into(),
             })?;
         tracing::info!(id, name = %spec.name, "integration updated");
         self.notify(InstanceChange::Saved(id)).await;

@@ -89,10 +89,6 @@ pub async fn names(pool: &SqlitePool) -> Result<Vec<(i64, String)>, StoreError> 
     )
 }
 
-fn name_taken(name: &str) -> impl FnOnce() -> String + '_ {
-    move || format!("another integration is already named '{name}'")
-}
-
 pub async fn insert(pool: &SqlitePool, spec: &InstanceSpec) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -105,7 +101,7 @@ pub async fn insert(pool: &SqlitePool, spec: &InstanceSpec) -> Result<i64, Store
     .bind(Value::Object(spec.config.clone()).to_string())
     .fetch_one(pool)
     .await
-    .map_err(|e| StoreError::from_unique(e, name_taken(&spec.name)))
+    .map_err(StoreError::from)
 }
 
 pub async fn update(pool: &SqlitePool, id: i64, spec: &InstanceSpec) -> Result<(), StoreError> {
@@ -122,7 +118,7 @@ pub async fn update(pool: &SqlitePool, id: i64, spec: &InstanceSpec) -> Result<(
     .bind(id)
     .execute(pool)
     .await
-    .map_err(|e| StoreError::from_unique(e, name_taken(&spec.name)))?;
+    .map_err(StoreError::from)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -79,15 +79,6 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-fn duplicate(spec: &PortSpec) -> impl FnOnce() -> String + '_ {
-    move || {
-        format!(
-            "port {}/{} on {} is already in the list",
-            spec.port_number, spec.port_protocol, spec.ip_address
-        )
-    }
-}
-
 /// Adds a manual entry at the end of its host's list; a new host's entry inherits no nickname
 /// unless given, an existing host's keeps the host's nickname.
 pub async fn insert_manual(pool: &SqlitePool, spec: &PortSpec) -> Result<i64, StoreError> {
@@ -107,7 +98,7 @@ pub async fn insert_manual(pool: &SqlitePool, spec: &PortSpec) -> Result<i64, St
     .bind(&spec.description)
     .fetch_one(pool)
     .await
-    .map_err(|e| StoreError::from_unique(e, duplicate(spec)))
+    .map_err(StoreError::from)
 }
 
 pub async fn update(pool: &SqlitePool, id: i64, spec: &PortSpec) -> Result<(), StoreError> {
@@ -122,7 +113,7 @@ pub async fn update(pool: &SqlitePool, id: i64, spec: &PortSpec) -> Result<(), S
     .bind(id)
     .execute(pool)
     .await
-    .map_err(|e| StoreError::from_unique(e, duplicate(spec)))?;
+    .map_err(StoreError::from)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
