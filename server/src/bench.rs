@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 pub const IMAGE: &str = "portall-test-busybox:1";
 
-pub async fn ensure_image(docker: &Docker) -> Result<(), String> {
+async fn ensure_image(docker: &Docker) -> Result<(), String> {
     if docker.inspect_image(IMAGE).await.is_ok() {
         return Ok(());
     }
@@ -124,14 +124,20 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Runs the benchmark for each container count and prints a table.
-pub async fn run(counts: &[usize]) -> Result<(), String> {
+/// The local engine, with the benchmark image built on it.
+pub async fn engine() -> Result<Docker, String> {
     let docker = Docker::connect_with_socket_defaults()
         .map_err(|e| e.to_string())?
         .negotiate_version()
         .await
         .map_err(|e| format!("no Docker engine: {e}"))?;
     ensure_image(&docker).await?;
+    Ok(docker)
+}
+
+/// Runs the benchmark for each container count and prints a table.
+pub async fn run(counts: &[usize]) -> Result<(), String> {
+    let docker = engine().await?;
     println!("containers | list /containers/json (median of 5) | scan cold (median of 3) | scan warm (median of 5) | cold/list | warm/list | bindings | peak RSS");
     for &n in counts {
         let prefix = format!("portall-bench-{}-{n}-", std::process::id());

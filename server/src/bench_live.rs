@@ -5,7 +5,7 @@
 //! - a burst: M containers started at once → how many event-triggered scans that caused;
 //! - idle: CPU time used over 10 s with 10 auto-scanning Docker instances and their event streams open.
 
-use crate::bench::{ensure_image, ms, IMAGE};
+use crate::bench::{ms, IMAGE};
 use crate::config::Config;
 use app::discovery::scheduler::ScanManager;
 use app::events::{EventBus, LiveEvent, ScanTrigger};
@@ -139,12 +139,7 @@ fn free_port() -> Result<u16, String> {
 }
 
 pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
-    let docker = Docker::connect_with_socket_defaults()
-        .map_err(|e| e.to_string())?
-        .negotiate_version()
-        .await
-        .map_err(|e| format!("no Docker engine: {e}"))?;
-    ensure_image(&docker).await?;
+    let docker = crate::bench::engine().await?;
     let dir = std::env::temp_dir().join(format!("portall-bench-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let pool = app::db::open(&dir.join("live.db"))

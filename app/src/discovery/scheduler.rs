@@ -43,8 +43,10 @@ pub enum ScanError {
 const MIN_RETRY: Duration = Duration::from_secs(15);
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 
-/// An event-triggered scan waits until events have been quiet this long…
-pub const QUIET: Duration = Duration::from_millis(250);
+/// An event-triggered scan waits until events have been quiet this long… (A `docker run` sends the
+/// network `connect` when its start begins and `start` when it ends, a few hundred milliseconds
+/// apart on a small host: this spans both, so one start is one scan.)
+pub const QUIET: Duration = Duration::from_millis(500);
 /// …but no longer than this after the first event, so a steady stream still gets scanned.
 pub const SETTLE_MAX: Duration = Duration::from_millis(1500);
 /// Events within this long of the end of the last event scan belong to the same burst…

@@ -1,6 +1,6 @@
 //! The Ports page: every known port grouped by host, a filter, and manual entries' add/edit/delete.
 
-use crate::api::{delete_port, list_ports, rename_host, save_port, SaveOutcome};
+use crate::api::{list_ports, DeletePort, RenameHost, SaveOutcome, SavePort};
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
 use crate::components::live::use_live_events;
@@ -9,13 +9,18 @@ use crate::model::{group_by_host, port_availability, PortEntry};
 use crate::ports::validate_port;
 use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde_json::json;
 
+/// The page's state. Changes go through server actions; the entry list is a resource keyed on their
+/// versions (and on live events), so every finished save, delete or rename refetches it.
 #[derive(Clone, Copy)]
 struct PortsPageState {
+    /// Bumped by live events (a scan changed entries).
     refresh: RwSignal<u64>,
+    save: ServerAction<SavePort>,
+    delete: ServerAction<DeletePort>,
+    rename: ServerAction<RenameHost>,
     filter: RwSignal<String>,
     modal: PortModal,
     notice: RwSignal<Option<(bool, String)>>,
@@ -32,7 +37,6 @@ struct PortModal {
     description: RwSignal<String>,
     errors: RwSignal<FieldErrors>,
     conflict: RwSignal<Option<String>>,
-    saving: RwSignal<bool>,
     opener: StoredValue<String>,
 }
 
@@ -48,7 +52,6 @@ impl PortModal {
             description: RwSignal::new(String::new()),
             errors: RwSignal::new(FieldErrors::new()),
             conflict: RwSignal::new(None),
-            saving: RwSignal::new(false),
             opener: StoredValue::new(String::new()),
         }
     }
@@ -56,7 +59,6 @@ impl PortModal {
     fn open_with(&self, entry: Option<PortEntry>, host: Option<(String, String)>, opener: String) {
         self.errors.set(FieldErrors::new());
         self.conflict.set(None);
-        self.saving.set(false);
         match &entry {
             Some(e) => {
                 self.ip.set(e.ip_address.clone());
@@ -120,12 +122,49 @@ fn matches(p: &PortEntry, filter: &str) -> bool {
 pub fn PortsPage() -> impl IntoView {
     let state = PortsPageState {
         refresh: RwSignal::new(0),
+        save: ServerAction::new(),
+        delete: ServerAction::new(),
+        rename: ServerAction::new(),
         filter: RwSignal::new(String::new()),
         modal: PortModal::new(),
         notice: RwSignal::new(None),
     };
     provide_context(state);
-    let ports = Resource::new(move || state.refresh.get(), |_| list_ports());
+    let ports = Resource::new(
+        move || {
+            (
+                state.refresh.get(),
+                state.save.version().get(),
+                state.delete.version().get(),
+                state.rename.version().get(),
+            )
+        },
+        |_| list_ports(),
+    );
+    // What a delete or a rename answered, when it was not a success.
+    Effect::new(move |_| {
+        let problem = match state.delete.value().get() {
+            Some(Ok(o)) if !o.ok => Some(o.message),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            state.notice.set(Some((false, message)));
+        }
+    });
+    Effect::new(move |_| {
+        let problem = match state.rename.value().get() {
+            Some(Ok(SaveOutcome::Invalid(e))) => {
+                Some(e.values().flatten().cloned().collect::<Vec<_>>().join("; "))
+            }
+            Some(Ok(SaveOutcome::Conflict(m))) => Some(m),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            state.notice.set(Some((false, message)));
+        }
+    });
     // Entries found by a scan (a container started on a Docker host) appear without a reload.
     use_live_events(move |event| {
         if event.touches_ports() {
@@ -241,22 +280,11 @@ fn HostPanel(host: String, list: Vec<PortEntry>, total: usize) -> impl IntoView 
     let host_for_add = host.clone();
     let nick_for_add = nickname.clone();
     let host_for_save = host.clone();
+    // The panel is drawn anew from the refetched list once the rename is done.
     let save_nickname = move || {
-        let ip = host_for_save.clone();
-        let nick = draft.get_untracked();
-        spawn_local(async move {
-            match rename_host(ip, nick).await {
-                Ok(SaveOutcome::Saved(_)) => {
-                    editing.set(false);
-                    state.refresh.update(|n| *n += 1);
-                }
-                Ok(SaveOutcome::Invalid(e)) => state.notice.set(Some((
-                    false,
-                    e.values().flatten().cloned().collect::<Vec<_>>().join("; "),
-                ))),
-                Ok(SaveOutcome::Conflict(m)) => state.notice.set(Some((false, m))),
-                Err(e) => state.notice.set(Some((false, e.to_string()))),
-            }
+        state.rename.dispatch(RenameHost {
+            ip: host_for_save.clone(),
+            nickname: draft.get_untracked(),
         });
     };
     let save_on_enter = save_nickname.clone();
@@ -351,14 +379,8 @@ fn PortRow(port: PortEntry) -> impl IntoView {
             confirming.set(true);
             return;
         }
-        spawn_local(async move {
-            match delete_port(id).await {
-                Ok(o) if o.ok => state.refresh.update(|n| *n += 1),
-                Ok(o) => state.notice.set(Some((false, o.message))),
-                Err(e) => state.notice.set(Some((false, e.to_string()))),
-            }
-            confirming.set(false);
-        });
+        state.delete.dispatch(DeletePort { id });
+        confirming.set(false);
     };
     view! {
         <li class="port-row" class:stale=stale data-port-id=id data-port=port.port_number>
@@ -434,21 +456,20 @@ fn PortModalView() -> impl IntoView {
         }
         m.errors.set(FieldErrors::new());
         m.conflict.set(None);
-        m.saving.set(true);
-        let body = input.to_string();
-        spawn_local(async move {
-            match save_port(editing.map(|e| e.id), body).await {
-                Ok(SaveOutcome::Saved(_)) => {
-                    close_modal(m.open, m.opener);
-                    state.refresh.update(|n| *n += 1);
-                }
-                Ok(SaveOutcome::Invalid(e)) => show_errors(m, e),
-                Ok(SaveOutcome::Conflict(msg)) => m.conflict.set(Some(msg)),
-                Err(e) => m.conflict.set(Some(e.to_string())),
-            }
-            m.saving.set(false);
+        state.save.dispatch(SavePort {
+            id: editing.map(|e| e.id),
+            body: input.to_string(),
         });
     };
+    // The save's answer: close, or show what is wrong where it is wrong.
+    Effect::new(move |_| match state.save.value().get() {
+        Some(Ok(SaveOutcome::Saved(_))) => close_modal(m.open, m.opener),
+        Some(Ok(SaveOutcome::Invalid(e))) => show_errors(m, e),
+        Some(Ok(SaveOutcome::Conflict(msg))) => m.conflict.set(Some(msg)),
+        Some(Err(e)) => m.conflict.set(Some(e.to_string())),
+        None => {}
+    });
+    let saving = state.save.pending();
     view! {
         <ModalFrame
             id="portModal"
@@ -490,8 +511,8 @@ fn PortModalView() -> impl IntoView {
                 </div>
                 <div class="modal-footer">
                     <button type="button" class="btn btn-secondary" id="port-cancel-btn" on:click=move |_| close()>"Cancel"</button>
-                    <button type="submit" class="btn btn-success" id="save-port-btn" disabled=move || m.saving.get()>
-                        {move || if m.saving.get() { "Saving…" } else { "Save" }}
+                    <button type="submit" class="btn btn-success" id="save-port-btn" disabled=move || saving.get()>
+                        {move || if saving.get() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
         </ModalFrame>
