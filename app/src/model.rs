@@ -1,5 +1,6 @@
 //! Data types exchanged between the server and the browser.
 
+use crate::ports::Protocol;
 use serde::{Deserialize, Serialize};
 
 /// One row of the Ports page, with the legacy Portall field names.
@@ -9,7 +10,7 @@ pub struct PortEntry {
     pub ip_address: String,
     pub nickname: Option<String>,
     pub port_number: i64,
-    pub port_protocol: String,
+    pub port_protocol: Protocol,
     pub description: String,
     pub order: i64,
     /// `manual`, `docker`, `portainer` or `komodo`.
@@ -147,7 +148,7 @@ mod tests {
             ip_address: ip.into(),
             nickname: None,
             port_number: port,
-            port_protocol: proto.into(),
+            port_protocol: Protocol::parse(proto).unwrap(),
             description: format!("svc {id}"),
             order: 0,
             source: "manual".into(),

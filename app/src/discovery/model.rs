@@ -53,8 +53,7 @@ pub struct Source {
 pub struct Binding {
     pub host: String,
     pub host_port: u16,
-    /// `TCP` or `UDP`, as the Ports page stores it.
-    pub protocol: String,
+    pub protocol: crate::ports::Protocol,
     pub container_id: String,
     pub container_name: String,
     pub container_port: u16,

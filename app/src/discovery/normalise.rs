@@ -1,6 +1,7 @@
 //! Turns containers' raw port items into bindings: one per (host, port, protocol), published ports only.
 
 use super::model::{Binding, Container, Source, SourceOutcome};
+use crate::ports::Protocol;
 use std::collections::BTreeMap;
 
 fn is_unspecified(ip: &str) -> bool {
@@ -16,21 +17,17 @@ fn is_loopback(ip: &str) -> bool {
 /// The bindings of one container published on `host` (the source's address).
 pub fn container_bindings(container: &Container, host: &str) -> Vec<Binding> {
     // Keyed by (address, port, protocol): `0.0.0.0` and `::` of one port collapse into one binding.
-    let mut out: BTreeMap<(String, u16, String), Binding> = BTreeMap::new();
+    let mut out: BTreeMap<(String, u16, Protocol), Binding> = BTreeMap::new();
     for p in &container.ports {
         let Some(public) = p.public_port.filter(|p| *p > 0) else {
             continue; // exposed, not published
         };
-        let protocol = match p
-            .protocol
-            .as_deref()
-            .unwrap_or("tcp")
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "tcp" | "" => "TCP",
-            "udp" => "UDP",
-            _ => continue, // sctp: the Ports page knows TCP and UDP only
+        let protocol = match p.protocol.as_deref().unwrap_or("tcp") {
+            "" => Protocol::Tcp,
+            other => match Protocol::parse(other) {
+                Some(p) => p,
+                None => continue, // sctp: the Ports page knows TCP and UDP only
+            },
         };
         let ip = p.ip.as_deref().unwrap_or_default();
         let (address, local_only) = if is_unspecified(ip) {
@@ -40,11 +37,11 @@ pub fn container_bindings(container: &Container, host: &str) -> Vec<Binding> {
         } else {
             (ip.trim_matches(['[', ']']).to_string(), false)
         };
-        let key = (address.clone(), public, protocol.to_string());
+        let key = (address.clone(), public, protocol);
         let binding = Binding {
             host: address,
             host_port: public,
-            protocol: protocol.into(),
+            protocol,
             container_id: container.id.clone(),
             container_name: container.name.clone(),
             container_port: p.private_port,

@@ -17,6 +17,7 @@
 
 use super::model::{Binding, Source, SourceOutcome};
 use super::normalise::source_bindings;
+use crate::ports::Protocol;
 use serde_json::json;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::collections::{HashMap, HashSet};
@@ -40,15 +41,15 @@ fn json_list<T: serde::Serialize>(items: &[T]) -> String {
 /// (host, host port, container port, protocol, local-only) as `docker_port` stores a binding.
 pub type StoredBinding = (String, i64, i64, String, bool);
 
-/// An entry's key: (address, port, protocol as stored, `TCP`/`UDP`).
-pub type EntryKey = (String, i64, String);
+/// An entry's key: (address, port, protocol).
+pub type EntryKey = (String, i64, Protocol);
 
 fn stored_binding(b: &Binding) -> StoredBinding {
     (
         b.host.clone(),
         b.host_port as i64,
         b.container_port as i64,
-        b.protocol.to_ascii_lowercase(),
+        b.protocol.lower().to_string(),
         b.local_only,
     )
 }
@@ -132,7 +133,7 @@ impl Observed {
 /// Normalises the sources' listings (no I/O).
 pub fn observe(sources: &[Source]) -> Observed {
     let mut observed = Observed::default();
-    let mut seen_keys: HashSet<(String, u16, String)> = HashSet::new();
+    let mut seen_keys: HashSet<(String, u16, Protocol)> = HashSet::new();
     for source in sources {
         let SourceOutcome::Listed(containers) = &source.outcome else {
             observed.kept.insert(source.key.clone());
@@ -155,7 +156,7 @@ pub fn observe(sources: &[Source]) -> Observed {
             observed.containers.push((source.key.clone(), row, mine));
         }
         for b in all {
-            if seen_keys.insert((b.host.clone(), b.host_port, b.protocol.clone())) {
+            if seen_keys.insert((b.host.clone(), b.host_port, b.protocol)) {
                 observed
                     .bindings
                     .push((source.name.clone(), source.key.clone(), b));
@@ -228,7 +229,7 @@ pub fn plan(stored: &Stored, observed: &Observed) -> Changes {
     let mut tails: HashMap<&str, HostTail> = HashMap::new();
     let mut reported: HashSet<i64> = HashSet::new();
     for (source_name, source_key, b) in &observed.bindings {
-        let key: EntryKey = (b.host.clone(), b.host_port as i64, b.protocol.clone());
+        let key: EntryKey = (b.host.clone(), b.host_port as i64, b.protocol);
         let wanted = Discovery {
             seen: true,
             source_key: source_key.clone(),
@@ -263,7 +264,7 @@ pub fn plan(stored: &Stored, observed: &Observed) -> Changes {
                     "{} ({}/{})",
                     b.container_name,
                     b.container_port,
-                    b.protocol.to_ascii_lowercase()
+                    b.protocol.lower()
                 );
                 changes.new_entries.push(NewEntry {
                     key,
@@ -359,7 +360,11 @@ pub async fn load(
     .fetch_all(&mut *conn)
     .await?
     {
-        let key = (r.get("ip_address"), r.get("port_number"), r.get("port_protocol"));
+        // A legacy row with another protocol cannot collide with a discovered port.
+        let Some(protocol) = Protocol::parse(&r.get::<String, _>("port_protocol")) else {
+            continue;
+        };
+        let key = (r.get("ip_address"), r.get("port_number"), protocol);
         let entry = StoredEntry {
             id: r.get("id"),
             discovered: r.get("discovered"),
@@ -536,7 +541,7 @@ pub async fn apply(
                     e.key.0,
                     e.nickname,
                     e.key.1,
-                    e.key.2,
+                    e.key.2.as_str(),
                     e.description,
                     e.order
                 ])
@@ -559,13 +564,10 @@ pub async fn apply(
         .await?;
         let ids: HashMap<EntryKey, i64> = inserted
             .iter()
-            .map(|r| {
-                let key = (
-                    r.get("ip_address"),
-                    r.get("port_number"),
-                    r.get("port_protocol"),
-                );
-                (key, r.get("id"))
+            .filter_map(|r| {
+                let protocol = Protocol::parse(&r.get::<String, _>("port_protocol"))?;
+                let key = (r.get("ip_address"), r.get("port_number"), protocol);
+                Some((key, r.get("id")))
             })
             .collect();
         for e in &changes.new_entries {
@@ -689,7 +691,7 @@ mod tests {
     }
 
     fn key(port: i64, proto: &str) -> EntryKey {
-        ("10.0.0.5".into(), port, proto.into())
+        ("10.0.0.5".into(), port, Protocol::parse(proto).unwrap())
     }
 
     fn seen_by(source_key: &str) -> Discovery {

@@ -64,7 +64,7 @@ impl PortModal {
                 self.ip.set(e.ip_address.clone());
                 self.nickname.set(e.nickname.clone().unwrap_or_default());
                 self.number.set(e.port_number.to_string());
-                self.protocol.set(e.port_protocol.clone());
+                self.protocol.set(e.port_protocol.to_string());
                 self.description.set(e.description.clone());
             }
             None => {
@@ -385,7 +385,7 @@ fn PortRow(port: PortEntry) -> impl IntoView {
     view! {
         <li class="port-row" class:stale=stale data-port-id=id data-port=port.port_number>
             <span class="port-number">{port.port_number}</span>
-            <span class="port-proto">{port.port_protocol.clone()}</span>
+            <span class="port-proto">{port.port_protocol.as_str()}</span>
             <span class="port-desc">
                 {port.description.clone()}
                 {local.then(|| view! { " " <span class="badge badge-local" title="Published on the host's loopback only: not reachable from other machines">"local only"</span> })}

@@ -7,7 +7,52 @@ pub mod store;
 
 use crate::model::PortEntry;
 use crate::validation::{push_error, validate_host, FieldErrors};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// A port's protocol. Stored and sent as `TCP` / `UDP` (the legacy column's values); read from any
+/// case. Docker's `sctp` has no place on the Ports page.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum Protocol {
+    #[default]
+    #[serde(rename = "TCP")]
+    Tcp,
+    #[serde(rename = "UDP")]
+    Udp,
+}
+
+impl Protocol {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "TCP" => Some(Protocol::Tcp),
+            "UDP" => Some(Protocol::Udp),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+
+    /// Lower case, as Docker writes it (`80/tcp`).
+    pub fn lower(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 pub const DESCRIPTION_MAX: usize = 100;
 pub const NICKNAME_MAX: usize = 50;
@@ -18,7 +63,7 @@ pub struct PortSpec {
     pub ip_address: String,
     pub nickname: Option<String>,
     pub port_number: i64,
-    pub port_protocol: String,
+    pub port_protocol: Protocol,
     pub description: String,
 }
 
@@ -73,16 +118,11 @@ pub fn validate_port(input: &Value, existing: Option<&PortEntry>) -> Result<Port
         },
     };
     let port_protocol = match text(obj, "port_protocol", &mut errors) {
-        None => existing
-            .map(|e| e.port_protocol.clone())
-            .unwrap_or_else(|| "TCP".into()),
-        Some(p) => {
-            let p = p.to_ascii_uppercase();
-            if p != "TCP" && p != "UDP" {
-                push_error(&mut errors, "port_protocol", "must be TCP or UDP");
-            }
-            p
-        }
+        None => existing.map(|e| e.port_protocol).unwrap_or_default(),
+        Some(p) => Protocol::parse(&p).unwrap_or_else(|| {
+            push_error(&mut errors, "port_protocol", "must be TCP or UDP");
+            Protocol::Tcp
+        }),
     };
     let description = text(obj, "description", &mut errors)
         .or_else(|| existing.map(|e| e.description.clone()))
@@ -187,7 +227,7 @@ mod tests {
             ip_address: "10.0.0.2".into(),
             nickname: None,
             port_number: 8096,
-            port_protocol: "TCP".into(),
+            port_protocol: Protocol::Tcp,
             description: "jellyfin (8096/tcp)".into(),
             order: 0,
             source: "docker".into(),

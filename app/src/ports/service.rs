@@ -33,13 +33,8 @@ pub async fn get(pool: &SqlitePool, id: i64) -> Result<PortEntry, ServiceError> 
 /// Adds a manual entry; a duplicate (address, port, protocol) is a conflict naming the existing entry.
 pub async fn create(pool: &SqlitePool, input: &Value) -> Result<PortEntry, ServiceError> {
     let spec = validate_port(input, None).map_err(ServiceError::Validation)?;
-    if let Some(existing) = store::find(
-        pool,
-        &spec.ip_address,
-        spec.port_number,
-        &spec.port_protocol,
-    )
-    .await?
+    if let Some(existing) =
+        store::find(pool, &spec.ip_address, spec.port_number, spec.port_protocol).await?
     {
         return Err(ServiceError::Conflict(describe(&existing)));
     }
@@ -51,13 +46,8 @@ pub async fn create(pool: &SqlitePool, input: &Value) -> Result<PortEntry, Servi
 pub async fn update(pool: &SqlitePool, id: i64, input: &Value) -> Result<PortEntry, ServiceError> {
     let current = get(pool, id).await?;
     let spec = validate_port(input, Some(&current)).map_err(ServiceError::Validation)?;
-    if let Some(other) = store::find(
-        pool,
-        &spec.ip_address,
-        spec.port_number,
-        &spec.port_protocol,
-    )
-    .await?
+    if let Some(other) =
+        store::find(pool, &spec.ip_address, spec.port_number, spec.port_protocol).await?
     {
         if other.id != id {
             return Err(ServiceError::Conflict(describe(&other)));

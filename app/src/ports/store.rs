@@ -2,7 +2,7 @@
 
 use crate::db::error::StoreError;
 use crate::model::{Discovery, PortEntry};
-use crate::ports::PortSpec;
+use crate::ports::{PortSpec, Protocol};
 use sqlx::{Row, SqlitePool};
 
 const SELECT: &str = r#"
@@ -16,24 +16,59 @@ SELECT p.id, p.ip_address, p.nickname, p.port_number, p.port_protocol, p.descrip
          WHERE d.port_id = p.id) AS discovered_by
 FROM port p"#;
 
-fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> PortEntry {
-    let discovered: Option<String> = row.get("discovered_by");
-    PortEntry {
-        id: row.get("id"),
-        ip_address: row.get("ip_address"),
-        nickname: row.get("nickname"),
-        port_number: row.get("port_number"),
-        port_protocol: row.get("port_protocol"),
-        description: row.get("description"),
-        order: row.get::<Option<i64>, _>("order").unwrap_or(0),
+/// One entry from its row. A legacy row the Ports page cannot show (a protocol other than TCP/UDP, a
+/// port number stored as text that is not a number) is skipped with a log line, never a panic.
+fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
+    let id: i64 = row.try_get("id").ok()?;
+    let port_number = match row.try_get::<i64, _>("port_number") {
+        Ok(n) => Some(n),
+        Err(_) => row
+            .try_get::<String, _>("port_number")
+            .ok()
+            .and_then(|t| t.trim().parse().ok()),
+    };
+    let protocol = row.try_get::<String, _>("port_protocol").ok();
+    let (Some(port_number), Some(port_protocol)) =
+        (port_number, protocol.as_deref().and_then(Protocol::parse))
+    else {
+        tracing::warn!(
+            id,
+            ?protocol,
+            "port entry skipped: its port number or protocol cannot be read"
+        );
+        return None;
+    };
+    let discovered: Option<String> = row.try_get("discovered_by").ok().flatten();
+    Some(PortEntry {
+        id,
+        ip_address: row.try_get("ip_address").unwrap_or_default(),
+        nickname: row.try_get("nickname").ok().flatten(),
+        port_number,
+        port_protocol,
+        description: row
+            .try_get::<Option<String>, _>("description")
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        order: row
+            .try_get::<Option<i64>, _>("order")
+            .ok()
+            .flatten()
+            .unwrap_or(0),
         source: row
-            .get::<Option<String>, _>("source")
+            .try_get::<Option<String>, _>("source")
+            .ok()
+            .flatten()
             .unwrap_or_else(|| "manual".into()),
-        is_immutable: row.get::<Option<bool>, _>("is_immutable").unwrap_or(false),
+        is_immutable: row
+            .try_get::<Option<bool>, _>("is_immutable")
+            .ok()
+            .flatten()
+            .unwrap_or(false),
         discovered_by: discovered
             .and_then(|d| serde_json::from_str::<Vec<Discovery>>(&d).ok())
             .unwrap_or_default(),
-    }
+    })
 }
 
 /// Every entry, by host then port.
@@ -43,7 +78,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, sqlx::Error> {
     )))
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(row_to_entry).collect())
+    Ok(rows.iter().filter_map(row_to_entry).collect())
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<PortEntry, StoreError> {
@@ -51,7 +86,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> Result<PortEntry, StoreError> {
         .bind(id)
         .fetch_optional(pool)
         .await?
-        .map(|r| row_to_entry(&r))
+        .and_then(|r| row_to_entry(&r))
         .ok_or(StoreError::NotFound)
 }
 
@@ -60,17 +95,17 @@ pub async fn find(
     pool: &SqlitePool,
     ip: &str,
     port: i64,
-    protocol: &str,
+    protocol: Protocol,
 ) -> Result<Option<PortEntry>, StoreError> {
     Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE p.ip_address = ? AND p.port_number = ? AND p.port_protocol = ?"
     )))
     .bind(ip)
     .bind(port)
-    .bind(protocol)
+    .bind(protocol.as_str())
     .fetch_optional(pool)
     .await?
-    .map(|r| row_to_entry(&r)))
+    .and_then(|r| row_to_entry(&r)))
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
@@ -94,7 +129,7 @@ pub async fn insert_manual(pool: &SqlitePool, spec: &PortSpec) -> Result<i64, St
     .bind(&spec.ip_address)
     .bind(&spec.nickname)
     .bind(spec.port_number)
-    .bind(&spec.port_protocol)
+    .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
     .fetch_one(pool)
     .await
@@ -108,7 +143,7 @@ pub async fn update(pool: &SqlitePool, id: i64, spec: &PortSpec) -> Result<(), S
     .bind(&spec.ip_address)
     .bind(&spec.nickname)
     .bind(spec.port_number)
-    .bind(&spec.port_protocol)
+    .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
     .bind(id)
     .execute(pool)

@@ -214,3 +214,46 @@ async fn deleting_an_instance_removes_only_what_it_alone_discovered() {
         4
     );
 }
+
+#[tokio::test]
+async fn legacy_rows_with_odd_column_values_never_break_the_list() {
+    let p = Portall::start().await;
+    let api = Api::new(&p);
+    {
+        let mut conn = crate::support::legacy::connect(&p.db_path).await;
+        // SQLite keeps what the legacy app wrote: a port number as text, a protocol it never offered.
+        sqlx::raw_sql(
+            r#"INSERT INTO port (ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable) VALUES
+               ('10.9.0.1', 'old', '8080', 'tcp', 'text number', 0, 'manual', 0),
+               ('10.9.0.1', 'old', 'abc', 'TCP', 'not a number', 1, 'manual', 0),
+               ('10.9.0.1', 'old', 9000, 'SCTP', 'odd protocol', 2, 'manual', 0),
+               ('10.9.0.1', 'old', 9001, 'UDP', '', 3, NULL, NULL)"#,
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let (s, list) = api.get("/api/ports").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let descriptions: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ip_address"] == "10.9.0.1")
+        .map(|e| e["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        descriptions,
+        vec!["text number", ""],
+        "readable rows shown, others skipped"
+    );
+    assert!(
+        find(&list, 8080, "TCP").is_some(),
+        "'8080' and 'tcp' read as 8080/TCP"
+    );
+    assert_eq!(find(&list, 9001, "UDP").unwrap()["source"], "manual");
+    assert!(p.log().contains("port entry skipped"), "the skip is logged");
+    // The pages render too.
+    let html = reqwest::get(p.url("/")).await.unwrap();
+    assert_eq!(html.status(), StatusCode::OK);
+}

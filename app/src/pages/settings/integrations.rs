@@ -2,14 +2,13 @@
 
 use super::instance_block::InstanceBlock;
 use super::instance_modal::{InstanceModal, ModalState};
-use crate::api::{delete_instance, deletion_impact, list_instances, InstanceList};
+use crate::api::{deletion_impact, list_instances, DeleteInstance, InstanceList};
 use crate::components::dom::{focus_later, use_interval};
 use crate::components::live::use_live_events;
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::events::LiveEvent;
 use crate::instances::InstanceView;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::{HashMap, HashSet};
 
 /// What the section shares with its blocks and modals.
@@ -48,12 +47,14 @@ impl Section {
     }
 }
 
+/// The delete confirmation: a server action, and the count of entries that go with the instance as a
+/// resource keyed on the instance it asks about.
 #[derive(Clone, Copy)]
 pub struct DeleteState {
     pub open: RwSignal<bool>,
     pub target: RwSignal<Option<(i64, String)>>,
-    pub impact: RwSignal<Option<i64>>,
-    pub busy: RwSignal<bool>,
+    pub impact: Resource<Option<i64>>,
+    pub action: ServerAction<DeleteInstance>,
     pub error: RwSignal<Option<String>>,
     pub opener: StoredValue<String>,
 }
@@ -61,7 +62,21 @@ pub struct DeleteState {
 #[component]
 pub fn DockerIntegration() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
-    let list = Resource::new(move || refresh.get(), |_| list_instances());
+    let delete_action = ServerAction::<DeleteInstance>::new();
+    let list = Resource::new(
+        move || (refresh.get(), delete_action.version().get()),
+        |_| list_instances(),
+    );
+    let target = RwSignal::new(None::<(i64, String)>);
+    let impact = Resource::new(
+        move || target.get().map(|(id, _)| id),
+        |id| async move {
+            match id {
+                Some(id) => deletion_impact(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     let section = Section {
         refresh,
         list,
@@ -70,9 +85,9 @@ pub fn DockerIntegration() -> impl IntoView {
         modal: ModalState::new(),
         delete: DeleteState {
             open: RwSignal::new(false),
-            target: RwSignal::new(None),
-            impact: RwSignal::new(None),
-            busy: RwSignal::new(false),
+            target,
+            impact,
+            action: delete_action,
             error: RwSignal::new(None),
             opener: StoredValue::new(String::new()),
         },
@@ -159,18 +174,12 @@ pub fn DockerIntegration() -> impl IntoView {
 pub fn ask_delete(section: Section, id: i64, name: String) {
     let d = section.delete;
     d.target.set(Some((id, name)));
-    d.impact.set(None);
     d.error.set(None);
     d.opener.set_value(format!(
         ".docker-instance-block[data-instance-id='{id}'] .delete-instance-btn"
     ));
     d.open.set(true);
     focus_later("#confirm-delete-cancel".into());
-    spawn_local(async move {
-        if let Ok(n) = deletion_impact(id).await {
-            d.impact.set(Some(n));
-        }
-    });
 }
 
 #[component]
@@ -179,28 +188,30 @@ fn DeleteConfirm() -> impl IntoView {
     let d = section.delete;
     let close = move || close_modal(d.open, d.opener);
     let confirm = move |_| {
-        let Some((id, name)) = d.target.get_untracked() else {
-            return;
-        };
-        d.busy.set(true);
-        spawn_local(async move {
-            match delete_instance(id).await {
-                Ok(outcome) => {
-                    d.open.set(false);
-                    section.results.update(|r| {
-                        r.remove(&id);
-                    });
-                    section
-                        .focus_after_reload
-                        .set(Some("#add-docker-instance-btn".into()));
-                    section.reload();
-                    let _ = outcome;
-                }
-                Err(e) => d.error.set(Some(format!("Could not delete '{name}': {e}"))),
-            }
-            d.busy.set(false);
-        });
+        if let Some((id, _)) = d.target.get_untracked() {
+            d.error.set(None);
+            d.action.dispatch(DeleteInstance { id });
+        }
     };
+    // The answer: close and leave the focus on "Add", or say why it failed.
+    Effect::new(move |_| match d.action.value().get() {
+        Some(Ok(outcome)) if outcome.ok => {
+            d.open.set(false);
+            if let Some((id, _)) = d.target.get_untracked() {
+                section.results.update(|r| drop(r.remove(&id)));
+            }
+            section
+                .focus_after_reload
+                .set(Some("#add-docker-instance-btn".into()));
+        }
+        Some(Ok(outcome)) => d.error.set(Some(outcome.message)),
+        Some(Err(e)) => {
+            let name = d.target.get_untracked().map(|t| t.1).unwrap_or_default();
+            d.error.set(Some(format!("Could not delete '{name}': {e}")));
+        }
+        None => {}
+    });
+    let busy = d.action.pending();
     view! {
         <ModalFrame
             id="confirmDeleteModal"
@@ -212,7 +223,7 @@ fn DeleteConfirm() -> impl IntoView {
         >
                 <div class="modal-body">
                     <p id="confirm-delete-text">
-                        {move || match d.impact.get() {
+                        {move || match d.impact.get().flatten() {
                             None => "Counting the ports it discovered…".to_string(),
                             Some(0) => "No discovered port goes with it. Manual ports always stay.".to_string(),
                             Some(1) => "1 discovered port goes with it. Manual ports stay.".to_string(),
@@ -225,8 +236,8 @@ fn DeleteConfirm() -> impl IntoView {
                     <button type="button" class="btn btn-secondary" id="confirm-delete-cancel" on:click=move |_| close()>
                         "Cancel"
                     </button>
-                    <button type="button" class="btn btn-danger" id="confirm-delete-btn" disabled=move || d.busy.get() on:click=confirm>
-                        {move || if d.busy.get() { "Deleting…" } else { "Delete" }}
+                    <button type="button" class="btn btn-danger" id="confirm-delete-btn" disabled=move || busy.get() on:click=confirm>
+                        {move || if busy.get() { "Deleting…" } else { "Delete" }}
                     </button>
                 </div>
         </ModalFrame>
