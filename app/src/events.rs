@@ -42,6 +42,15 @@ pub enum LiveEvent {
 }
 
 impl LiveEvent {
+    /// Every name [`LiveEvent::name`] gives (what a page listens for).
+    pub const NAMES: [&'static str; 5] = [
+        "instances_changed",
+        "scan_started",
+        "scan_finished",
+        "ports_changed",
+        "resync",
+    ];
+
     /// The SSE event name (`event:` line), so a page can listen to just what it shows.
     pub fn name(&self) -> &'static str {
         match self {
@@ -133,6 +142,7 @@ mod tests {
         for e in events {
             let json = serde_json::to_value(&e).unwrap();
             assert_eq!(json["type"], e.name(), "{json}");
+            assert!(LiveEvent::NAMES.contains(&e.name()), "listened for");
             let back: LiveEvent = serde_json::from_value(json).unwrap();
             assert_eq!(back, e);
         }

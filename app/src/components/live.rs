@@ -4,15 +4,6 @@
 
 use crate::events::LiveEvent;
 
-/// Every event name the server sends (the SSE `event:` line).
-pub const EVENT_NAMES: [&str; 5] = [
-    "instances_changed",
-    "scan_started",
-    "scan_finished",
-    "ports_changed",
-    "resync",
-];
-
 /// Calls `on_event` for each live event while the calling component lives (in the browser only).
 /// After a reconnect it also sends `Resync`, since events may have been missed meanwhile.
 pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
@@ -37,7 +28,7 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
                 }
             })
         };
-        for name in EVENT_NAMES {
+        for name in LiveEvent::NAMES {
             let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
         }
         // `open` fires on the first connection and on every reconnect; only the latter can have

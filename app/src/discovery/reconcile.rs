@@ -686,6 +686,17 @@ mod tests {
         }
     }
 
+    /// A source listing one container that publishes its port 80 on `public`.
+    fn one(key: &str, id: &str, public: u16) -> Source {
+        source(
+            key,
+            listed(vec![container(
+                id,
+                vec![port("0.0.0.0", 80, public, "tcp")],
+            )]),
+        )
+    }
+
     fn listed(containers: Vec<Container>) -> SourceOutcome {
         SourceOutcome::Listed(containers)
     }
@@ -781,10 +792,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_scan_writes_nothing_but_the_last_seen_time() {
-        let sources = [source(
-            "",
-            listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-        )];
+        let sources = [one("", "a", 8080)];
         let stored = after_first_scan(&sources);
         let changes = plan(&stored, &observe(&sources));
         assert_eq!(
@@ -803,10 +811,7 @@ mod tests {
 
     #[test]
     fn a_port_no_longer_reported_turns_stale_and_comes_back_with_its_id() {
-        let before = [source(
-            "",
-            listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-        )];
+        let before = [one("", "a", 8080)];
         let mut stored = after_first_scan(&before);
         let gone = [source("", listed(vec![]))];
         let changes = plan(&stored, &observe(&gone));
@@ -837,10 +842,7 @@ mod tests {
                 discovered: false,
             },
         );
-        let sources = [source(
-            "",
-            listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-        )];
+        let sources = [one("", "a", 8080)];
         let changes = plan(&stored, &observe(&sources));
         assert!(changes.new_entries.is_empty());
         assert!(changes.discoveries.is_empty());
@@ -851,16 +853,7 @@ mod tests {
 
     #[test]
     fn a_failed_or_skipped_source_keeps_its_services_and_entries() {
-        let first = [
-            source(
-                "env:1",
-                listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-            ),
-            source(
-                "env:2",
-                listed(vec![container("b", vec![port("0.0.0.0", 80, 9090, "tcp")])]),
-            ),
-        ];
+        let first = [one("env:1", "a", 8080), one("env:2", "b", 9090)];
         let stored = after_first_scan(&first);
         let now = [
             source("env:1", SourceOutcome::Failed("timeout".into())),
@@ -899,10 +892,7 @@ mod tests {
 
     #[test]
     fn a_changed_container_updates_its_service_and_bindings() {
-        let first = [source(
-            "",
-            listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-        )];
+        let first = [one("", "a", 8080)];
         let stored = after_first_scan(&first);
         let mut renamed = container(
             "a",
@@ -923,16 +913,7 @@ mod tests {
 
     #[test]
     fn the_first_source_reporting_an_entry_owns_it() {
-        let sources = [
-            source(
-                "env:1",
-                listed(vec![container("a", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-            ),
-            source(
-                "env:2",
-                listed(vec![container("b", vec![port("0.0.0.0", 80, 8080, "tcp")])]),
-            ),
-        ];
+        let sources = [one("env:1", "a", 8080), one("env:2", "b", 8080)];
         let changes = plan(&Stored::default(), &observe(&sources));
         assert_eq!(changes.new_entries.len(), 1);
         assert_eq!(changes.new_entries[0].discovery.source_key, "env:1");

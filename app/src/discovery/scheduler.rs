@@ -378,7 +378,7 @@ impl ScanManager {
                 .unwrap_or_default();
             return Err(ScanError::AlreadyScanning(name));
         };
-        let _marker = ScanningMarker::new(&self.inner.scanning, id);
+        let marker = ScanningMarker::new(&self.inner.scanning, id);
         let _permit = self
             .inner
             .limit
@@ -399,7 +399,7 @@ impl ScanManager {
             self.inner.host_ip.clone(),
         )
         .await;
-        drop(_marker);
+        drop(marker);
         if let Ok(summary) = &result {
             if summary.added + summary.updated + summary.stale > 0 {
                 events.publish(LiveEvent::PortsChanged {

@@ -22,7 +22,7 @@ fn sse(event: &LiveEvent) -> Event {
 pub async fn stream(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let rx = state.events.subscribe();
+    let rx = state.services.events.subscribe();
     let shutdown = state.shutdown.clone();
     let events = stream::unfold((rx, shutdown), |(mut rx, shutdown)| async move {
         let next = tokio::select! {

@@ -25,16 +25,13 @@ use tokio_util::sync::CancellationToken;
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
-/// Everything a request handler may need: the services (also the server functions' context), their
-/// parts for handlers that need one, and the shutdown signal (open event streams end with it).
+/// Everything a request handler may need: the services (also the server functions' context) and the
+/// shutdown signal (open event streams end with it). Handlers take a part of the services as their
+/// state (`State<SqlitePool>` …) through the `FromRef` impls below.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
-    pub pool: SqlitePool,
-    pub instances: InstanceManager,
-    pub scans: ScanManager,
-    pub events: EventBus,
     pub shutdown: CancellationToken,
 }
 
@@ -48,15 +45,25 @@ impl AppState {
             .build();
         Self {
             leptos_options,
-            pool: services.pool.clone(),
-            instances: services.instances.clone(),
-            scans: services.scans.clone(),
-            events: services.events.clone(),
             services,
             shutdown,
         }
     }
 }
+
+macro_rules! service_part {
+    ($ty:ty, $field:ident) => {
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.services.$field.clone()
+            }
+        }
+    };
+}
+service_part!(SqlitePool, pool);
+service_part!(InstanceManager, instances);
+service_part!(ScanManager, scans);
+service_part!(EventBus, events);
 
 /// The complete router.
 pub fn router(state: AppState) -> Router {

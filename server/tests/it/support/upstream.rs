@@ -550,19 +550,7 @@ async fn komodo_read(
 
 /// Forwards a loopback TCP port to the engine's unix socket: the same engine as a `tcp://` host.
 pub async fn docker_tcp_front() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                if let Ok(mut unix) = tokio::net::UnixStream::connect("/var/run/docker.sock").await
-                {
-                    let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
-                }
-            });
-        }
-    });
-    format!("tcp://{addr}")
+    SeveredFront::start().await.url
 }
 
 /// A read-only Docker socket proxy as homelabs run it (docker-socket-proxy: HAProxy with
