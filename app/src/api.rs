@@ -39,6 +39,17 @@ mod server {
 
     pub use crate::services::services;
 
+    /// Who the request acts for (the guard put it in the request's extensions).
+    pub fn principal() -> Result<crate::auth::service::Principal, ServerFnError> {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::auth::service::Principal>()
+                    .cloned()
+            })
+            .ok_or_else(|| ServerFnError::new("sign in first"))
+    }
+
     pub fn parse(body: &str) -> Result<serde_json::Value, ServerFnError> {
         serde_json::from_str(body)
             .map_err(|e| ServerFnError::new(format!("malformed form data: {e}")))
@@ -66,6 +77,13 @@ mod server {
 
     pub fn failure(e: ServiceError) -> ServerFnError {
         match e {
+            ServiceError::Validation(fields) => ServerFnError::new(
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                    .collect::<Vec<_>>()
+                    .join(". "),
+            ),
             ServiceError::Internal(_) | ServiceError::Db(_) => {
                 tracing::error!(error = %e, "request failed");
                 ServerFnError::new("internal error; see the server log")
@@ -201,4 +219,57 @@ pub async fn scan_instance(id: i64) -> Result<ActionOutcome, ServerFnError> {
             message: e.to_string(),
         },
     })
+}
+
+/// The auth mode and who is signed in (the navigation bar, the Account card).
+#[server]
+pub async fn auth_status() -> Result<crate::auth::AuthStatus, ServerFnError> {
+    let s = server::services()?;
+    let who = server::principal().ok();
+    s.auth.status(who.as_ref()).await.map_err(server::failure)
+}
+
+#[server]
+pub async fn change_password(
+    current: String,
+    new: String,
+) -> Result<SaveOutcome<()>, ServerFnError> {
+    let s = server::services()?;
+    let who = server::principal()?;
+    let input = serde_json::json!({"current": current, "new": new});
+    server::outcome(s.auth.change_password(&who, &input).await)
+}
+
+#[server]
+pub async fn list_tokens() -> Result<Vec<crate::auth::TokenView>, ServerFnError> {
+    server::services()?
+        .auth
+        .tokens()
+        .await
+        .map_err(server::failure)
+}
+
+/// A new API token; the answer is the only time it is shown.
+#[server]
+pub async fn create_token(
+    name: String,
+) -> Result<SaveOutcome<crate::auth::CreatedToken>, ServerFnError> {
+    let s = server::services()?;
+    let who = server::principal()?;
+    server::outcome(
+        s.auth
+            .create_token(&who, &serde_json::json!({"name": name}))
+            .await,
+    )
+}
+
+#[server]
+pub async fn revoke_token(id: i64) -> Result<ActionOutcome, ServerFnError> {
+    let s = server::services()?;
+    server::action(
+        s.auth
+            .revoke_token(id)
+            .await
+            .map(|()| "Revoked".to_string()),
+    )
 }

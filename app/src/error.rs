@@ -17,6 +17,12 @@ pub enum ServiceError {
     /// The request conflicts with stored state (HTTP 409).
     #[error("{0}")]
     Conflict(String),
+    /// Not signed in, or a wrong username/password pair (HTTP 401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Too many failed attempts from one address (HTTP 429); try again after this many seconds.
+    #[error("too many failed attempts; try again in {0} s")]
+    RateLimited(u64),
     /// The database failed (HTTP 500); the cause is logged, not shown.
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),

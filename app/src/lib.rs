@@ -1,6 +1,6 @@
 //! Portall, organised by feature. Each feature folder holds the types and validation the browser and
 //! the server share and, behind the `ssr` feature, its service and its queries:
-//! `instances/` (integrations), `ports/` (the Ports page entries), `discovery/` (sources, normalise,
+//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries), `discovery/` (sources, normalise,
 //! reconcile, scheduler, Docker events), `events` (the live event bus). `db/` opens and upgrades the
 //! database; `api` holds the server functions, thin callers of the same service functions the REST
 //! API calls; `pages/` and `components/` are the user interface.
@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod api;
+pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -74,6 +75,8 @@ pub fn App() -> impl IntoView {
                     // before any script runs (and without JavaScript at all).
                     <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/login") view=pages::auth::LoginPage />
+                    <Route path=path!("/setup") view=pages::auth::SetupPage />
                 </Routes>
             </main>
         </Router>

@@ -2,6 +2,7 @@
 //! functions as Leptos context. Both call the same service functions through it, so adding an
 //! operation is one service function plus its two thin callers.
 
+use crate::auth::service::Auth;
 use crate::discovery::scheduler::ScanManager;
 use crate::events::EventBus;
 use crate::instances::InstanceManager;
@@ -14,6 +15,7 @@ pub struct Services {
     pub instances: InstanceManager,
     pub scans: ScanManager,
     pub events: EventBus,
+    pub auth: Auth,
 }
 
 /// The services, from the server function's context (provided by the router for every request).

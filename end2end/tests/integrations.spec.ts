@@ -143,3 +143,35 @@ test('keyboard only: open, choose, fill, save; Esc and focus return', async ({ p
   await expect(page.locator('#dockerInstanceModal')).toBeHidden();
   await expect(page.locator('#add-docker-instance-btn')).toBeFocused();
 });
+
+test('a new address asks for the stored key again before it is saved', async ({ page, request }) => {
+  const portainer = await fakePortainer('ptr_e2e_key');
+  const inst = await createInstance(request, {
+    type: 'portainer', name: 'Keyed', enabled: false, config: { url: portainer.url, api_key: 'ptr_e2e_key' },
+  });
+  try {
+    await page.goto('/settings');
+    await hydrated(page);
+    const block = page.locator(`.docker-instance-block[data-instance-id="${inst.id}"]`);
+    await block.locator('.edit-instance-btn').click();
+    const key = page.locator('#portainer-api-key');
+    await expect(key).toHaveAttribute('placeholder', 'saved — leave blank to keep');
+    await page.locator('#portainer-url').fill('http://127.0.0.1:9');
+    await expect(key).toHaveAttribute('placeholder', 'new address — enter it again');
+    await page.locator('#save-instance-btn').click();
+    await expect(page.locator('#portainer-api-key-error')).toContainText('enter it again for the new address');
+    await expect(key).toBeFocused();
+    let stored = (await instances(request)).find((i) => i.id === inst.id);
+    expect(stored.config.url).toBe(portainer.url);
+
+    await key.fill('ptr_new_key');
+    await page.locator('#save-instance-btn').click();
+    await expect(block.locator('.edit-instance-btn')).toBeFocused();
+    stored = (await instances(request)).find((i) => i.id === inst.id);
+    expect(stored.config.url).toBe('http://127.0.0.1:9');
+    expect(stored.config.api_key_set).toBe(true);
+  } finally {
+    portainer.close();
+    await request.delete(`/docker/instances/${inst.id}`);
+  }
+});

@@ -216,13 +216,27 @@ async fn measure(
         let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
         let config = manager.effective_config(&row);
         let start = Instant::now();
-        let first = app::discovery::scan_instance(&pool, &row, &config, None).await?;
+        let first = app::discovery::scan_instance(
+            &pool,
+            &row,
+            &config,
+            None,
+            app::discovery::scheduler::SCAN_DEADLINE,
+        )
+        .await?;
         colds.push(start.elapsed());
         bindings = first.bindings;
         if round == 0 {
             for _ in 0..5 {
                 let start = Instant::now();
-                app::discovery::scan_instance(&pool, &row, &config, None).await?;
+                app::discovery::scan_instance(
+                    &pool,
+                    &row,
+                    &config,
+                    None,
+                    app::discovery::scheduler::SCAN_DEADLINE,
+                )
+                .await?;
                 warms.push(start.elapsed());
             }
         }

@@ -162,12 +162,15 @@ pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
         site_root: PathBuf::from("target/site"),
         no_scan: false,
         scan_concurrency: 8,
+        security: crate::config::Security::open(),
+        max_connections: 64,
     };
     let services = Services {
         pool: pool.clone(),
         instances: instances.clone(),
         scans: scans.clone(),
         events: events.clone(),
+        auth: app::auth::service::Auth::new(pool.clone(), app::auth::AuthMode::None),
     };
     let router = crate::web::router(crate::web::AppState::new(
         &config,

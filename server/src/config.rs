@@ -1,6 +1,7 @@
 //! Configuration from CLI flags and environment variables (compatible with the Python Portall's).
 
 use crate::error::StartupError;
+use app::auth::AuthMode;
 use clap::Parser;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,26 @@ pub struct Args {
     /// How many scans may run at once across all instances.
     #[arg(long, env = "PORTALL_SCAN_CONCURRENCY", default_value = "8")]
     pub scan_concurrency: String,
+    /// Who may use Portall: password (an admin account; the default), forward (a trusted proxy's
+    /// user header) or none.
+    #[arg(long = "auth", env = "PORTALL_AUTH", default_value = "password")]
+    pub auth: String,
+    /// The user header a forward-auth proxy sets (PORTALL_AUTH=forward).
+    #[arg(long, env = "PORTALL_AUTH_HEADER", default_value = "Remote-User")]
+    pub auth_header: String,
+    /// Addresses (CIDRs) of the proxies whose user header is trusted; required with forward.
+    #[arg(long, env = "PORTALL_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Host names Portall answers to besides IP addresses, localhost and this machine's name
+    /// (comma-separated; `*.home.lan` patterns; `*` turns the check off).
+    #[arg(long, env = "PORTALL_ALLOWED_HOSTS", default_value = "")]
+    pub allowed_hosts: String,
+    /// Mark the session cookie Secure even when the request did not say it came over HTTPS.
+    #[arg(long, env = "PORTALL_COOKIE_SECURE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    pub cookie_secure: bool,
+    /// How many client connections are served at once (more wait to be accepted).
+    #[arg(long, env = "PORTALL_MAX_CONNECTIONS", default_value = "256")]
+    pub max_connections: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -69,6 +90,170 @@ pub struct Config {
     pub site_root: PathBuf,
     pub no_scan: bool,
     pub scan_concurrency: usize,
+    pub security: Security,
+    pub max_connections: usize,
+}
+
+/// Who gets in, and under which names: the web layer's guards read this.
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub mode: AuthMode,
+    pub auth_header: axum::http::HeaderName,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub allowed_hosts: AllowedHosts,
+    pub cookie_secure: bool,
+}
+
+impl Security {
+    /// `none`, for tests and benchmarks that drive the router themselves.
+    pub fn open() -> Self {
+        Security {
+            mode: AuthMode::None,
+            auth_header: axum::http::HeaderName::from_static("remote-user"),
+            trusted_proxies: Vec::new(),
+            allowed_hosts: AllowedHosts::parse("", None).expect("empty list"),
+            cookie_secure: false,
+        }
+    }
+}
+
+/// The names Portall answers to (DNS rebinding defence): any IP literal, `localhost`, this machine's
+/// name and `PORTALL_ALLOWED_HOSTS`. A page on another site that rebinds its own name to Portall's
+/// address arrives with its own name in `Host`, so it is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllowedHosts {
+    any: bool,
+    names: Vec<String>,
+    /// `*.home.lan` as `.home.lan`.
+    suffixes: Vec<String>,
+}
+
+impl AllowedHosts {
+    pub fn parse(list: &str, hostname: Option<&str>) -> Result<Self, String> {
+        let mut hosts = AllowedHosts {
+            any: false,
+            names: vec!["localhost".into()],
+            suffixes: vec![".localhost".into()],
+        };
+        if let Some(h) = hostname
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+        {
+            hosts.names.push(h);
+        }
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let item = item.to_ascii_lowercase();
+            if item == "*" {
+                hosts.any = true;
+            } else if let Some(rest) = item.strip_prefix("*.") {
+                if !valid_name(rest) {
+                    return Err(format!(
+                        "'{item}' is not a host name pattern (e.g. *.home.lan)"
+                    ));
+                }
+                hosts.suffixes.push(format!(".{rest}"));
+            } else if valid_name(&item) {
+                hosts.names.push(item.trim_end_matches('.').to_string());
+            } else {
+                return Err(format!(
+                    "'{item}' is not a host name (give names without scheme or port, e.g. portall.home.lan)"
+                ));
+            }
+        }
+        Ok(hosts)
+    }
+
+    /// Whether a `Host` (or an `Origin`'s host) is served; `value` may carry a port.
+    pub fn allows(&self, value: &str) -> bool {
+        if self.any {
+            return true;
+        }
+        let value = value.trim();
+        // [v6]:port, v4:port, name:port, or without port.
+        let host = if let Some(rest) = value.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((ip, _)) => return ip.parse::<std::net::Ipv6Addr>().is_ok(),
+                None => return false,
+            }
+        } else {
+            value.rsplit_once(':').map_or(value, |(h, _)| h)
+        };
+        if host.parse::<IpAddr>().is_ok() {
+            return true;
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.names.contains(&host) || self.suffixes.iter().any(|s| host.ends_with(s.as_str()))
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    let s = s.trim_end_matches('.');
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// This machine's name, as the kernel has it.
+fn machine_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|s| s.trim().to_string())
+}
+
+fn parse_security(args: &Args) -> Result<Security, StartupError> {
+    let mode = AuthMode::parse(&args.auth).ok_or_else(|| {
+        invalid(
+            "PORTALL_AUTH (--auth)",
+            format!("'{}' is not one of password, forward, none", args.auth),
+        )
+    })?;
+    let auth_header = axum::http::HeaderName::from_bytes(args.auth_header.trim().as_bytes())
+        .map_err(|_| {
+            invalid(
+                "PORTALL_AUTH_HEADER (--auth-header)",
+                format!("'{}' is not a header name", args.auth_header),
+            )
+        })?;
+    let mut trusted_proxies = Vec::new();
+    for item in args
+        .trusted_proxies
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let net = item
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| {
+                invalid(
+                    "PORTALL_TRUSTED_PROXIES (--trusted-proxies)",
+                    format!("'{item}' is not an address or CIDR (e.g. 172.18.0.0/16)"),
+                )
+            })?;
+        trusted_proxies.push(net);
+    }
+    if mode == AuthMode::Forward && trusted_proxies.is_empty() {
+        return Err(invalid(
+            "PORTALL_TRUSTED_PROXIES (--trusted-proxies)",
+            "is required with PORTALL_AUTH=forward: the addresses of the proxy that sets the user header",
+        ));
+    }
+    let allowed_hosts = AllowedHosts::parse(&args.allowed_hosts, machine_hostname().as_deref())
+        .map_err(|r| invalid("PORTALL_ALLOWED_HOSTS (--allowed-hosts)", r))?;
+    Ok(Security {
+        mode,
+        auth_header,
+        trusted_proxies,
+        allowed_hosts,
+        cookie_secure: args.cookie_secure,
+    })
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> StartupError {
@@ -121,7 +306,22 @@ impl Config {
                     format!("'{}' is not a number from 1 to 256", args.scan_concurrency),
                 )
             })?;
+        let security = parse_security(&args)?;
+        let max_connections = args
+            .max_connections
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (8..=65_536).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "PORTALL_MAX_CONNECTIONS (--max-connections)",
+                    format!("'{}' is not a number from 8 to 65536", args.max_connections),
+                )
+            })?;
         Ok(Config {
+            security,
+            max_connections,
             database_path,
             addr: SocketAddr::new(bind, port),
             host_ip,
@@ -258,6 +458,38 @@ mod tests {
         assert_eq!(c.host_ip.as_deref(), Some("192.168.1.20"));
         assert_eq!(c.docker_host.as_deref(), Some("tcp://127.0.0.1:2375"));
         assert!(c.no_scan);
+    }
+
+    #[test]
+    fn allowed_hosts_take_ips_localhost_the_machine_and_the_list() {
+        let h = AllowedHosts::parse("portall.example.org, *.home.lan", Some("nas")).unwrap();
+        for ok in [
+            "127.0.0.1:8080",
+            "192.168.1.5",
+            "[::1]:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "nas:8080",
+            "portall.example.org",
+            "portall.example.org.:443",
+            "dash.home.lan",
+            "a.b.home.lan:1",
+        ] {
+            assert!(h.allows(ok), "{ok}");
+        }
+        for refused in [
+            "evil.example",
+            "home.lan",
+            "nas.evil.example",
+            "[not-ip]",
+            "xhome.lan",
+        ] {
+            assert!(!h.allows(refused), "{refused}");
+        }
+        assert!(AllowedHosts::parse("*", None)
+            .unwrap()
+            .allows("anything.example"));
+        assert!(AllowedHosts::parse("http://x.lan", None).is_err());
     }
 
     #[test]

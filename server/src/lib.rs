@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Opens the database, then serves the app until SIGINT/SIGTERM, then stops everything.
 pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
-    let pool = app::db::open(&config.database_path).await?;
+    let pool = app::db::open_for(&config.database_path, config.scan_concurrency).await?;
     let shutdown = CancellationToken::new();
     shutdown::listen_for_signals(shutdown.clone());
 
@@ -32,11 +32,21 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
         !config.no_scan,
     );
     scans.start().await;
+    let auth = app::auth::service::Auth::new(pool.clone(), config.security.mode);
+    if config.security.mode == app::auth::AuthMode::None && !config.addr.ip().is_loopback() {
+        tracing::warn!(
+            "PORTALL_AUTH=none on {}: anyone who reaches this address can use Portall \
+             (fine behind a proxy that authenticates every request; otherwise use password)",
+            config.addr
+        );
+    }
+    purge_sessions_hourly(auth.clone(), shutdown.clone());
     let services = Services {
         pool: pool.clone(),
         instances,
         scans: scans.clone(),
         events,
+        auth,
     };
     let state = web::AppState::new(&config, services, shutdown.clone());
     let result = web::serve(&config, state, shutdown.clone()).await;
@@ -46,4 +56,21 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
     pool.close().await;
     tracing::info!("stopped");
     result
+}
+
+/// Expired sessions are ignored at once; this only keeps the table small.
+fn purge_sessions_hourly(auth: app::auth::service::Auth, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = every.tick() => {
+                    if let Err(e) = auth.purge().await {
+                        tracing::warn!(error = %e, "could not purge expired sessions");
+                    }
+                }
+            }
+        }
+    });
 }

@@ -10,6 +10,10 @@ pub enum Constraint {
     InstanceName,
     /// `_ip_port_protocol_uc`: one entry per address, port and protocol.
     PortAddress,
+    /// `ux_api_token_name`: token names, case-insensitive.
+    TokenName,
+    /// `ux_auth_user_username`: one account per name.
+    Username,
 }
 
 /// SQLite names the columns, not the constraint: "UNIQUE constraint failed: port.ip_address, …".
@@ -19,6 +23,8 @@ const UNIQUE: &[(&str, Constraint)] = &[
         "port.ip_address, port.port_number, port.port_protocol",
         Constraint::PortAddress,
     ),
+    ("api_token.name", Constraint::TokenName),
+    ("auth_user.username", Constraint::Username),
 ];
 
 impl Constraint {
@@ -27,6 +33,8 @@ impl Constraint {
         match self {
             Constraint::InstanceName => Some("name"),
             Constraint::PortAddress => None,
+            Constraint::TokenName => Some("name"),
+            Constraint::Username => Some("username"),
         }
     }
 
@@ -36,6 +44,8 @@ impl Constraint {
             Constraint::PortAddress => {
                 "this address already has an entry with that port and protocol"
             }
+            Constraint::TokenName => "another token already has this name",
+            Constraint::Username => "this account already exists",
         }
     }
 }

@@ -81,16 +81,50 @@ pub async fn detect(conn: &mut SqliteConnection) -> Result<DbKind, String> {
     }
 }
 
-/// The backup file name next to `path`: `<stem>.pre-upgrade-<UTC timestamp>.db`.
-pub fn backup_path(path: &Path, now: chrono::DateTime<chrono::Utc>) -> PathBuf {
-    let stem = path
-        .file_stem()
+fn stem_of(path: &Path) -> String {
+    path.file_stem()
         .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "portall".into());
+        .unwrap_or_else(|| "portall".into())
+}
+
+/// The backup file name next to `path`: `<stem>.pre-upgrade-<UTC timestamp>-<digest>.db`, where
+/// `digest` names the legacy file's content (see [`existing_backup`]).
+pub fn backup_path(path: &Path, now: chrono::DateTime<chrono::Utc>, digest: &str) -> PathBuf {
     path.with_file_name(format!(
-        "{stem}.pre-upgrade-{}.db",
+        "{}.pre-upgrade-{}-{digest}.db",
+        stem_of(path),
         now.format("%Y%m%dT%H%M%SZ")
     ))
+}
+
+/// The first 16 hex digits of the file's SHA-256.
+async fn content_digest(path: &Path) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(hex::encode(Sha256::digest(&bytes))[..16].to_string())
+}
+
+/// A backup made earlier of exactly this content. A failed upgrade leaves the legacy file
+/// byte-identical, so a restart loop (a container restarting on failure) finds its first backup here
+/// instead of writing one more copy on every start until the disk is full.
+fn existing_backup(path: &Path, digest: &str) -> Option<PathBuf> {
+    let prefix = format!("{}.pre-upgrade-", stem_of(path));
+    let suffix = format!("-{digest}.db");
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(&suffix))
+        })
 }
 
 /// Upgrades `path` when it is a legacy database; `Ok(None)` when there is nothing to upgrade.
@@ -120,18 +154,30 @@ pub async fn upgrade_if_legacy(path: &Path) -> Result<Option<UpgradeReport>, Upg
         }
     }
 
-    let backup = backup_path(path, chrono::Utc::now());
-    sqlx::query("VACUUM INTO ?")
-        .bind(backup.to_string_lossy().to_string())
-        .execute(&mut conn)
-        .await
-        .map_err(|e| {
-            fail(
-                format!("cannot write the backup {}: {e}", backup.display()),
-                None,
-            )
-        })?;
-    tracing::info!(backup = %backup.display(), "legacy Portall database found; backup written before upgrading");
+    let digest = content_digest(path).await.map_err(|e| fail(e, None))?;
+    let backup = match existing_backup(path, &digest) {
+        Some(earlier) => {
+            tracing::info!(backup = %earlier.display(), "legacy Portall database found; the backup of an earlier attempt has this content, reusing it");
+            earlier
+        }
+        None => {
+            let backup = backup_path(path, chrono::Utc::now(), &digest);
+            sqlx::query("VACUUM INTO ?")
+                .bind(backup.to_string_lossy().to_string())
+                .execute(&mut conn)
+                .await
+                .map_err(|e| {
+                    fail(
+                        format!("cannot write the backup {}: {e}", backup.display()),
+                        None,
+                    )
+                })?;
+            // A copy of every stored key: readable by the owner only.
+            super::owner_only(&backup);
+            tracing::info!(backup = %backup.display(), "legacy Portall database found; backup written before upgrading");
+            backup
+        }
+    };
 
     let result = upgrade_in_transaction(&mut conn).await;
     let _ = conn.close().await;

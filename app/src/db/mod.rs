@@ -36,8 +36,28 @@ pub enum OpenError {
     },
 }
 
-/// Opens (creating if needed) the database and brings its schema up to date.
+/// Connections in the pool besides the scans': pages and API calls never wait for scans.
+const SPARE_CONNECTIONS: u32 = 8;
+
+/// Makes a file readable and writable by its owner only (the database holds API keys).
+pub fn owner_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot restrict the file to its owner");
+        }
+    }
+}
+
+/// Opens (creating if needed) the database and brings its schema up to date, with a pool sized for
+/// 8 concurrent scans.
 pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+    open_for(path, 8).await
+}
+
+/// As [`open`], with room for `scans` scans at once plus the pages' own connections.
+pub async fn open_for(path: &Path, scans: usize) -> Result<SqlitePool, OpenError> {
     let db_error = |reason: String| OpenError::Database {
         path: path.display().to_string(),
         reason,
@@ -48,8 +68,21 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
             backup: e.backup,
         });
     }
+    // Created owner-only (SQLite gives its -wal and -shm files the database file's mode).
+    if !path.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| db_error(format!("cannot create: {e}")))?;
+        }
+    }
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(scans as u32 + SPARE_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(connect_options(path))
         .await

@@ -13,13 +13,15 @@ use sources::FetchContext;
 use sqlx::SqlitePool;
 use std::time::Instant;
 
-/// Scans one instance with `config` (its effective configuration) and records the outcome on it.
+/// Scans one instance with `config` (its effective configuration) and records the outcome on it;
+/// reading the upstream may take at most `deadline`.
 /// Returns the summary, or the error that stopped the scan (also recorded).
 pub async fn scan_instance(
     pool: &SqlitePool,
     row: &InstanceRow,
     config: &serde_json::Map<String, serde_json::Value>,
     host_ip: Option<String>,
+    deadline: std::time::Duration,
 ) -> Result<ScanSummary, String> {
     let start = Instant::now();
     let ctx = FetchContext {
@@ -33,7 +35,14 @@ pub async fn scan_instance(
         host_ip,
     };
     let fetched = match sources::client_for(row.instance.instance_type, config) {
-        Ok(client) => client.fetch(&ctx).await.map_err(|e| e.to_string()),
+        // Reading is bounded as a whole; writing (the reconcile) is short and never cut off midway.
+        Ok(client) => match tokio::time::timeout(deadline, client.fetch(&ctx)).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "the scan did not finish reading within {} s; entries are kept",
+                deadline.as_secs()
+            )),
+        },
         Err(e) => Err(e.to_string()),
     };
     let result = match fetched {

@@ -69,6 +69,8 @@ struct Inner {
     limit: Semaphore,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     scanning: Arc<Mutex<HashSet<i64>>>,
+    /// Instances whose scan waits for a free slot (shown as "queued", not "scanning").
+    queued: Arc<Mutex<HashSet<i64>>>,
     /// Running automatic tasks by instance id. Mirrored into `scheduled` for the status.
     tasks: Mutex<HashMap<i64, Task>>,
     scheduled: Arc<Mutex<HashSet<i64>>>,
@@ -97,6 +99,10 @@ fn jitter(max: Duration) -> Duration {
     }
 }
 
+/// The longest a whole scan may take (every environment of a Portainer, every server of a Komodo): a
+/// stuck upstream must not hold the instance's scan slot for good.
+pub const SCAN_DEADLINE: Duration = Duration::from_secs(300);
+
 /// The wait after the `failures`-th failure in a row: 30 s, 60 s, 120 s… capped by the interval.
 pub fn backoff(failures: u32, interval: Duration) -> Duration {
     let step = FIRST_BACKOFF.saturating_mul(1u32 << failures.saturating_sub(1).min(10));
@@ -112,6 +118,7 @@ impl ScanManager {
         auto: bool,
     ) -> Self {
         let scanning = instances.scanning_set();
+        let queued = instances.queued_set();
         let scheduled = instances.scheduled_set();
         ScanManager {
             inner: Arc::new(Inner {
@@ -120,6 +127,7 @@ impl ScanManager {
                 limit: Semaphore::new(concurrency.max(1)),
                 locks: Mutex::new(HashMap::new()),
                 scanning,
+                queued,
                 tasks: Mutex::new(HashMap::new()),
                 scheduled,
                 generation: std::sync::atomic::AtomicU64::new(0),
@@ -245,7 +253,7 @@ impl ScanManager {
         }
         let me = self.clone();
         self.inner.tracker.spawn(async move {
-            me.auto_loop(id, token.clone(), wake).await;
+            me.supervise(id, token.clone(), wake).await;
             // The event stream goes with its task.
             token.cancel();
             // Ended by itself (disabled, deleted): forget it unless a newer task replaced it.
@@ -283,6 +291,52 @@ impl ScanManager {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Runs the instance's loop, and runs it again when it panics (a bug in a client or the reconcile
+    /// must not stop an instance's scans for good); the crash is recorded in the instance's status.
+    async fn supervise(&self, id: i64, token: CancellationToken, wake: Arc<Notify>) {
+        let mut crashes = 0u32;
+        loop {
+            let me = self.clone();
+            let (t, w) = (token.clone(), wake.clone());
+            match tokio::spawn(async move { me.auto_loop(id, t, w).await }).await {
+                Ok(()) => return,
+                Err(e) if e.is_panic() => {
+                    crashes += 1;
+                    let why = e
+                        .into_panic()
+                        .downcast::<String>()
+                        .map(|s| *s)
+                        .or_else(|p| p.downcast::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|_| "unknown cause".into());
+                    let message = format!("the scan task crashed ({why}); restarted");
+                    tracing::error!(instance = id, crashes, "{message}");
+                    let failed: Result<super::model::ScanSummary, String> = Err(message.clone());
+                    let _ = crate::instances::store::record_scan(
+                        self.inner.instances.pool(),
+                        id,
+                        &failed,
+                        0,
+                    )
+                    .await;
+                    self.inner
+                        .instances
+                        .events()
+                        .publish(LiveEvent::ScanFinished {
+                            instance_id: id,
+                            ok: false,
+                            message,
+                        });
+                    let pause = backoff(crashes, Duration::from_secs(300));
+                    tokio::select! {
+                        _ = token.cancelled() => return,
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                }
+                Err(_) => return, // cancelled with the runtime
+            }
         }
     }
 
@@ -339,12 +393,13 @@ impl ScanManager {
         }
     }
 
+    /// The instance's row; only "deleted" is `NotFound` (which ends its task): a database that is
+    /// busy or briefly unavailable is a failed scan, retried with backoff.
     async fn row(&self, id: i64) -> Result<crate::instances::store::InstanceRow, ScanError> {
-        self.inner
-            .instances
-            .row(id)
-            .await
-            .map_err(|_| ScanError::NotFound(id))
+        self.inner.instances.row(id).await.map_err(|e| match e {
+            crate::error::ServiceError::NotFound(_) => ScanError::NotFound(id),
+            other => ScanError::Failed(format!("database: {other}")),
+        })
     }
 
     /// Runs a scan now (manual "Scan now"): refused while the same instance is scanning.
@@ -353,10 +408,19 @@ impl ScanManager {
         if !row.instance.enabled {
             return Err(ScanError::Disabled(row.instance.name));
         }
-        tokio::select! {
-            _ = self.inner.shutdown.cancelled() => Err(ScanError::ShuttingDown),
-            r = self.run(id, ScanTrigger::Manual) => r,
-        }
+        // Spawned: a manual scan finishes (and records its result) even when the browser that asked
+        // goes away and its request is dropped.
+        let me = self.clone();
+        let shutdown = self.inner.shutdown.clone();
+        let handle = self.inner.tracker.spawn(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => Err(ScanError::ShuttingDown),
+                r = me.run(id, ScanTrigger::Manual) => r,
+            }
+        });
+        handle
+            .await
+            .unwrap_or_else(|e| Err(ScanError::Failed(format!("the scan crashed: {e}"))))
     }
 
     async fn run(&self, id: i64, trigger: ScanTrigger) -> Result<ScanSummary, ScanError> {
@@ -378,13 +442,15 @@ impl ScanManager {
                 .unwrap_or_default();
             return Err(ScanError::AlreadyScanning(name));
         };
-        let marker = ScanningMarker::new(&self.inner.scanning, id);
+        let queued = ScanningMarker::new(&self.inner.queued, id);
         let _permit = self
             .inner
             .limit
             .acquire()
             .await
             .map_err(|_| ScanError::ShuttingDown)?;
+        let marker = ScanningMarker::new(&self.inner.scanning, id);
+        drop(queued);
         let row = self.row(id).await?;
         let config = self.inner.instances.effective_config(&row);
         let events = self.inner.instances.events();
@@ -397,6 +463,7 @@ impl ScanManager {
             &row,
             &config,
             self.inner.host_ip.clone(),
+            SCAN_DEADLINE,
         )
         .await;
         drop(marker);

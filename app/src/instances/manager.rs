@@ -80,9 +80,17 @@ pub struct InstanceManager {
     applied: Arc<watch::Sender<u64>>,
     /// Instances with a scan under way (kept by the scan manager).
     scanning: Arc<Mutex<HashSet<i64>>>,
+    /// Instances whose scan waits for a slot (kept by the scan manager).
+    queued: Arc<Mutex<HashSet<i64>>>,
     /// Instances with an automatic scan task (kept by the scan manager).
     scheduled: Arc<Mutex<HashSet<i64>>>,
+    /// Connection tests under way: at most [`PARALLEL_TESTS`], so a page (or a script) pressing "Test"
+    /// cannot turn Portall into a connection flood.
+    tests: Arc<tokio::sync::Semaphore>,
 }
+
+/// Connection tests run at once.
+const PARALLEL_TESTS: usize = 4;
 
 fn not_found(id: i64) -> impl FnOnce(StoreError) -> ServiceError {
     move |e| match e {
@@ -102,12 +110,18 @@ impl InstanceManager {
             sent: Arc::default(),
             applied: Arc::new(watch::Sender::new(0)),
             scanning: Arc::default(),
+            queued: Arc::default(),
             scheduled: Arc::default(),
+            tests: Arc::new(tokio::sync::Semaphore::new(PARALLEL_TESTS)),
         }
     }
 
     pub fn scanning_set(&self) -> Arc<Mutex<HashSet<i64>>> {
         self.scanning.clone()
+    }
+
+    pub fn queued_set(&self) -> Arc<Mutex<HashSet<i64>>> {
+        self.queued.clone()
     }
 
     pub fn scheduled_set(&self) -> Arc<Mutex<HashSet<i64>>> {
@@ -185,14 +199,26 @@ impl InstanceManager {
             .lock()
             .map(|s| s.contains(&row.instance.id))
             .unwrap_or(false);
+        let queued = self
+            .queued
+            .lock()
+            .map(|s| s.contains(&row.instance.id))
+            .unwrap_or(false);
         let state = if scanning {
             InstanceState::Scanning
+        } else if queued {
+            InstanceState::Queued
         } else if !row.instance.enabled {
             InstanceState::Disabled
         } else if row.record.last_scan_at.is_none() {
             InstanceState::Never
         } else if row.record.last_error.is_some() {
-            InstanceState::Error
+            // Recorded in one statement: a partial scan's success time is its scan time.
+            if row.record.last_success_at == row.record.last_scan_at {
+                InstanceState::Partial
+            } else {
+                InstanceState::Error
+            }
         } else {
             InstanceState::Ok
         };
@@ -292,7 +318,9 @@ impl InstanceManager {
     /// Tests a saved instance's connection.
     pub async fn test_saved(&self, id: i64) -> Result<TestOutcome, ServiceError> {
         let row = self.row(id).await?;
-        Ok(test_config(row.instance.instance_type, &self.effective_config(&row)).await)
+        Ok(self
+            .test_config(row.instance.instance_type, &self.effective_config(&row))
+            .await)
     }
 
     /// Tests unsaved form values. With `id`, omitted secrets come from that stored instance.
@@ -320,13 +348,14 @@ impl InstanceManager {
                     .map_err(ServiceError::Validation)?
             }
         };
-        Ok(test_config(spec.instance_type, &spec.config).await)
+        Ok(self.test_config(spec.instance_type, &spec.config).await)
     }
-}
 
-async fn test_config(t: InstanceType, config: &Map<String, Value>) -> TestOutcome {
-    match sources::client_for(t, config) {
-        Ok(client) => client.test().await.into(),
-        Err(e) => Err(e).into(),
+    async fn test_config(&self, t: InstanceType, config: &Map<String, Value>) -> TestOutcome {
+        let _permit = self.tests.acquire().await.ok();
+        match sources::client_for(t, config) {
+            Ok(client) => client.test().await.into(),
+            Err(e) => Err(e).into(),
+        }
     }
 }

@@ -125,6 +125,11 @@ impl FieldSchema {
         self.required = true;
         self
     }
+    /// Write-only like a secret, but optional.
+    fn write_only(mut self) -> Self {
+        self.secret = true;
+        self
+    }
     fn default(mut self, v: Value) -> Self {
         self.default = v;
         self
@@ -176,7 +181,10 @@ pub fn type_schemas() -> Vec<TypeSchema> {
                     .placeholder("/certs/ca.pem")
                     .help("For https:// or TLS on tcp://: the CA that signed the engine's certificate."),
                 field("tls_cert", "TLS Client Certificate (path)", FieldKind::Text).placeholder("/certs/cert.pem"),
-                field("tls_key", "TLS Client Key (path)", FieldKind::Text).placeholder("/certs/key.pem"),
+                field("tls_key", "TLS Client Key (path)", FieldKind::Password)
+                    .write_only()
+                    .placeholder("/certs/key.pem")
+                    .help("Write-only, and bound to this host: changing the host asks for it again."),
                 public_host_field("the tcp:// host, else HOST_IP, else 127.0.0.1"),
             ],
         },
@@ -508,7 +516,18 @@ fn validate_config(
                     push_error(errors, &path, msg);
                     Value::String(String::new())
                 }
-                Ok(SecretInput::Set(secret)) => Value::String(secret),
+                Ok(SecretInput::Set(secret)) => {
+                    // API keys travel as HTTP header values: one line of visible ASCII.
+                    if key.starts_with("api_") && !secret.chars().all(|c| c.is_ascii_graphic()) {
+                        push_error(
+                            errors,
+                            &path,
+                            "must be one line of visible characters (no spaces or line breaks: \
+                             was more than the key pasted?)",
+                        );
+                    }
+                    Value::String(secret)
+                }
                 Ok(SecretInput::Keep) => {
                     let kept = stored.and_then(|c| stored_secret(c, key));
                     if kept.is_none() && f.required {
@@ -551,6 +570,9 @@ fn validate_config(
         };
         out.insert(key.to_string(), value);
     }
+    if let Some(stored) = stored {
+        bind_secrets_to_target(t, &schema, input, stored, &out, errors);
+    }
     // TLS to an engine (https://, or tcp:// with certificates) takes the CA, certificate and key, as
     // `docker --tlsverify` does; the engine's certificate is always verified.
     if t == InstanceType::Docker {
@@ -580,7 +602,11 @@ fn validate_config(
         }
     }
     for key in input.keys() {
-        if !schema.fields.iter().any(|f| &f.name == key) {
+        // `<secret>_set` is what a read answers in place of a secret: sending a read back is fine.
+        let is_set_flag = key
+            .strip_suffix("_set")
+            .is_some_and(|k| schema.fields.iter().any(|f| f.secret && f.name == k));
+        if !is_set_flag && !schema.fields.iter().any(|f| &f.name == key) {
             push_error(
                 errors,
                 &format!("config.{key}"),
@@ -589,6 +615,52 @@ fn validate_config(
         }
     }
     out
+}
+
+/// The field holding the address an instance's secrets are sent to.
+pub fn target_field(t: InstanceType) -> &'static str {
+    match t {
+        InstanceType::Docker => "host",
+        InstanceType::Portainer | InstanceType::Komodo => "url",
+    }
+}
+
+/// The address a configuration's secrets go to, compared loosely (case, trailing slash).
+pub fn target_of(t: InstanceType, config: &Map<String, Value>) -> String {
+    config
+        .get(target_field(t))
+        .and_then(Value::as_str)
+        .map(|s| s.trim().trim_end_matches('/').to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The message on a kept secret when the address changed.
+pub const REENTER_SECRET: &str =
+    "enter it again for the new address: a stored secret only goes to the address it was entered for";
+
+/// A stored secret is bound to the address it was entered for: whoever can edit an instance must not
+/// be able to point it elsewhere and have Portall send the stored key there. So when the target
+/// changes, every stored secret the input keeps (blank or omitted) is refused, naming the field.
+fn bind_secrets_to_target(
+    t: InstanceType,
+    schema: &TypeSchema,
+    input: &Map<String, Value>,
+    stored: &Map<String, Value>,
+    out: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) {
+    if target_of(t, stored) == target_of(t, out) {
+        return;
+    }
+    for f in schema.fields.iter().filter(|f| f.secret) {
+        let kept = matches!(
+            SecretInput::parse(input.get(&f.name)),
+            Ok(SecretInput::Keep)
+        );
+        if kept && stored_secret(stored, &f.name).is_some() {
+            push_error(errors, &format!("config.{}", f.name), REENTER_SECRET);
+        }
+    }
 }
 
 /// The name a new instance gets when none is given: "Docker @ nas.lan", else "Docker", "Docker 2"…
@@ -640,7 +712,12 @@ pub fn redact_config(t: InstanceType, config: &Map<String, Value>) -> Map<String
 #[serde(rename_all = "lowercase")]
 pub enum InstanceState {
     Ok,
+    /// The last scan read some environments/servers and failed on others (named in `last_error`).
+    Partial,
+    /// The last scan could read nothing.
     Error,
+    /// Waiting for a free scan slot.
+    Queued,
     Scanning,
     Disabled,
     Never,
@@ -843,6 +920,67 @@ mod tests {
             ),
             "Docker"
         );
+    }
+
+    #[test]
+    fn stored_secrets_stay_bound_to_their_address() {
+        let stored = |t: InstanceType, config: Value| ExistingInstance {
+            id: 1,
+            name: "X".into(),
+            instance_type: t,
+            enabled: true,
+            auto_detect: true,
+            scan_interval: 300,
+            config: config.as_object().unwrap().clone(),
+        };
+        let komodo = stored(
+            InstanceType::Komodo,
+            json!({"url": "https://k.lan", "api_key": "k", "api_secret": "s"}),
+        );
+        let moved = |input: Value, e: &ExistingInstance| validate_instance(&input, Some(e), &[]);
+        let e = moved(json!({"config": {"url": "https://evil.example"}}), &komodo).unwrap_err();
+        assert_eq!(
+            e.keys().collect::<Vec<_>>(),
+            vec!["config.api_key", "config.api_secret"]
+        );
+        assert_eq!(e["config.api_key"], vec![REENTER_SECRET]);
+        // Only the kept one is refused; re-entering both moves the instance.
+        let e = moved(
+            json!({"config": {"url": "https://evil.example", "api_key": "k2"}}),
+            &komodo,
+        )
+        .unwrap_err();
+        assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.api_secret"]);
+        let ok = moved(
+            json!({"config": {"url": "https://evil.example", "api_key": "k2", "api_secret": "s2"}}),
+            &komodo,
+        )
+        .unwrap();
+        assert_eq!(ok.config["api_secret"], "s2");
+        // The same address, written differently, keeps them; a read sent back is accepted.
+        let same = moved(
+            json!({"config": {"url": "https://K.lan/", "api_key_set": true}}),
+            &komodo,
+        )
+        .unwrap();
+        assert_eq!(same.config["api_key"], "k");
+        // Docker: the TLS client key path is write-only and bound to the host.
+        let docker = stored(
+            InstanceType::Docker,
+            json!({"host": "tcp://nas.lan:2376", "tls_ca": "/c/ca.pem", "tls_cert": "/c/cert.pem", "tls_key": "/c/key.pem"}),
+        );
+        let e = moved(
+            json!({"config": {"host": "tcp://evil.example:2376"}}),
+            &docker,
+        )
+        .unwrap_err();
+        assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.tls_key"]);
+        assert!(moved(json!({"config": {"timeout": 20}}), &docker).is_ok());
+        // A key that would break an HTTP header.
+        let e = errs(
+            json!({"type": "portainer", "config": {"url": "https://p.lan", "api_key": "ptr_a\r\nX: 1"}}),
+        );
+        assert!(e["config.api_key"][0].contains("one line"), "{e:?}");
     }
 
     #[test]

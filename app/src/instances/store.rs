@@ -164,7 +164,8 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
 }
 
 /// Records a finished scan on the instance: time, duration, summary or error. A scan whose
-/// environments partly failed counts as an error, with the failures named.
+/// environments partly failed is a success with the failures named in `last_error` (shown as
+/// "partial"); only a scan that could read nothing leaves `last_success_at` behind ("error").
 pub async fn record_scan(
     pool: &SqlitePool,
     id: i64,
@@ -185,7 +186,10 @@ pub async fn record_scan(
         ),
         Err(e) => (Some(e.clone()), None),
     };
-    let success = result.is_ok();
+    let success = match result {
+        Ok(s) => s.errors.is_empty() || !s.hosts.is_empty(),
+        Err(_) => false,
+    };
     sqlx::query(
         "UPDATE docker_instance SET
             last_scan_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),

@@ -1,5 +1,6 @@
 //! One module per routed page.
 
+pub mod auth;
 pub mod not_found;
 pub mod ports;
 pub mod settings;

@@ -28,6 +28,15 @@ impl IntoResponse for ApiError {
             ServiceError::Conflict(message) => {
                 (StatusCode::CONFLICT, Json(json!({"error": message}))).into_response()
             }
+            ServiceError::Unauthorized(message) => {
+                (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response()
+            }
+            e @ ServiceError::RateLimited(seconds) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+                Json(json!({"error": e.to_string()})),
+            )
+                .into_response(),
             e @ (ServiceError::Internal(_) | ServiceError::Db(_)) => {
                 tracing::error!(error = %e, "request failed");
                 (

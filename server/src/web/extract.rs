@@ -18,7 +18,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+            .is_some_and(is_json_type);
         if !is_json {
             return Err(client_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -42,6 +42,55 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// `application/json` or `application/<something>+json`, parameters ignored; `text/plain;+json` is not.
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// A body sent as JSON (scripts, the app) or as a plain HTML form (the login and setup pages work
+/// without JavaScript); `form` says which, so the answer can be a redirect for a form.
+pub struct JsonOrForm {
+    pub value: Value,
+    pub form: bool,
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonOrForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            let JsonBody(value) = JsonBody::from_request(req, state).await?;
+            return Ok(JsonOrForm { value, form: false });
+        }
+        let axum::Form(map) =
+            axum::Form::<std::collections::BTreeMap<String, String>>::from_request(req, state)
+                .await
+                .map_err(|e| {
+                    client_error(StatusCode::BAD_REQUEST, format!("unreadable form: {e}"))
+                })?;
+        let value = Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        );
+        Ok(JsonOrForm { value, form: true })
+    }
+}
+
 /// A numeric id from the path; anything else is a 404 (no such record), not a 500.
 pub struct Id(pub i64);
 
@@ -56,5 +105,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         raw.parse::<i64>()
             .map(Id)
             .map_err(|_| client_error(StatusCode::NOT_FOUND, format!("'{raw}' is not an id")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_types_by_essence() {
+        assert!(super::is_json_type("application/json"));
+        assert!(super::is_json_type("Application/JSON; charset=utf-8"));
+        assert!(super::is_json_type("application/merge-patch+json"));
+        assert!(!super::is_json_type("text/plain;+json"));
+        assert!(!super::is_json_type("text/plain; application/json"));
     }
 }

@@ -5,9 +5,11 @@ pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod guard;
 pub mod health;
+pub mod listener;
 
-use crate::config::Config;
+use crate::config::{Config, Security};
 use crate::error::StartupError;
 use app::discovery::scheduler::ScanManager;
 use app::events::EventBus;
@@ -19,6 +21,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::SqlitePool;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -33,6 +36,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
     pub shutdown: CancellationToken,
+    pub security: Arc<Security>,
 }
 
 impl AppState {
@@ -47,6 +51,7 @@ impl AppState {
             leptos_options,
             services,
             shutdown,
+            security: Arc::new(config.security.clone()),
         }
     }
 }
@@ -82,7 +87,20 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, app::shell))
-        .layer(axum::middleware::from_fn(csrf::same_origin_only))
+        .layer(axum::middleware::from_fn(guard::request_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::allowed_host,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -101,8 +119,10 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
     tracing::info!("listening on http://{addr}");
-    let server = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let listener = listener::LimitedListener::new(listener, config.max_connections);
+    let app = router(state).into_make_service_with_connect_info::<guard::Peer>();
+    let server =
+        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let deadline = async {
         shutdown.cancelled().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -113,9 +113,35 @@ async fn the_old_forms_update_or_create_default_instances() {
         .unwrap();
     api.raw(Method::POST, "/docker/settings")
         .form(&[
+            ("portainer_enabled", "false"),
+            ("portainer_url", "https://p.lan:9443/"),
+            ("portainer_api_key", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // A new address needs the key again: a stored key only goes where it was entered for.
+    let r = api
+        .raw(Method::POST, "/docker/settings")
+        .form(&[
             ("portainer_enabled", "true"),
             ("portainer_url", "https://p2.lan:9443"),
             ("portainer_api_key", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["errors"]["portainer_api_key"][0]
+        .as_str()
+        .unwrap()
+        .contains("enter it again"));
+    api.raw(Method::POST, "/docker/settings")
+        .form(&[
+            ("portainer_enabled", "true"),
+            ("portainer_url", "https://p2.lan:9443"),
+            ("portainer_api_key", "k-2"),
         ])
         .send()
         .await

@@ -160,7 +160,7 @@ async fn manual_ports_only_creates_no_instance() {
     assert_eq!(scalar(&path, "SELECT COUNT(*) FROM port").await, 4);
     assert_eq!(
         scalar(&path, "SELECT COUNT(*) FROM _sqlx_migrations").await,
-        2
+        3
     );
 }
 
@@ -283,7 +283,20 @@ async fn a_failure_mid_upgrade_leaves_the_file_byte_identical() {
         "database file changed"
     );
     assert!(!dir.path().join("portall.db-journal").exists());
-    assert_eq!(backups(dir.path()), vec![backup]);
+    assert_eq!(backups(dir.path()), vec![backup.clone()]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the backup holds keys: owner only");
+    }
+
+    // A restart loop: every attempt fails the same way and reuses the one backup.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new timestamp
+        let again = upgrade_if_legacy(&path).await.unwrap_err();
+        assert_eq!(again.backup.as_ref(), Some(&backup));
+    }
+    assert_eq!(backups(dir.path()), vec![backup], "no new copy per attempt");
 }
 
 #[tokio::test]

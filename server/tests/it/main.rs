@@ -3,6 +3,7 @@
 mod api_compat;
 mod api_instances;
 mod api_ports;
+mod auth;
 mod docker_harness;
 mod legacy_upgrade;
 mod live_docker;
@@ -10,6 +11,7 @@ mod scan_docker;
 mod scan_manager;
 mod scan_tls;
 mod scan_upstreams;
+mod security;
 mod shell;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]

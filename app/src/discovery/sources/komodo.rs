@@ -1,6 +1,6 @@
 //! The Komodo Core client (reqwest): `POST /read` calls with the API key and secret.
 
-use super::http::{base, client, describe, upstream_message};
+use super::http::{base, client, send, upstream_message};
 use super::{
     read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
 };
@@ -69,25 +69,13 @@ impl KomodoClient {
     /// One `/read` request; errors carry Komodo's own `error` and `trace`.
     pub async fn read(&self, request: &str, params: Value) -> Result<Value, IntegrationError> {
         let what = format!("Komodo at {}", self.url);
-        let resp = self
+        let req = self
             .http
             .post(format!("{}/read", self.url))
             .header("X-Api-Key", &self.api_key)
             .header("X-Api-Secret", &self.api_secret)
-            .json(&json!({"type": request, "params": params}))
-            .send()
-            .await
-            .map_err(|e| describe(&e, &what, self.timeout))?;
-        let status = resp.status();
-        let is_json = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| describe(&e, &what, self.timeout))?;
+            .json(&json!({"type": request, "params": params}));
+        let (status, is_json, body) = send(req, &what, self.timeout).await?;
         if status.as_u16() == 401 {
             return Err(IntegrationError::Auth(format!(
                 "API key or secret rejected by {what} ({})",

@@ -1,6 +1,6 @@
 //! The Portainer client (reqwest): reachability, API key check, environments and their containers.
 
-use super::http::{base, client, describe, upstream_message};
+use super::http::{base, client, send, upstream_message};
 use super::{
     read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
 };
@@ -83,26 +83,21 @@ impl PortainerClient {
         kind == DOCKER || kind == AGENT || (kind == EDGE_AGENT && self.include_edge)
     }
 
-    /// GET `path` (with the API key unless `anonymous`); a non-2xx answer becomes an error.
-    async fn get(
-        &self,
-        path: &str,
-        anonymous: bool,
-    ) -> Result<reqwest::Response, IntegrationError> {
+    /// GET `path` (with the API key unless `anonymous`) as JSON; a non-2xx answer becomes an error.
+    async fn get(&self, path: &str, anonymous: bool) -> Result<Value, IntegrationError> {
         let what = format!("Portainer at {}", self.url);
         let mut req = self.http.get(format!("{}{path}", self.url));
         if !anonymous {
             req = req.header("X-API-Key", &self.api_key);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| describe(&e, &what, self.timeout))?;
-        let status = resp.status();
+        let (status, _, body) = send(req, &what, self.timeout).await?;
         if status.is_success() {
-            return Ok(resp);
+            return serde_json::from_str(&body).map_err(|_| {
+                IntegrationError::Protocol(format!(
+                    "{what}: {path} did not answer JSON; is this the Portainer URL?"
+                ))
+            });
         }
-        let body = resp.text().await.unwrap_or_default();
         let detail = upstream_message(&body);
         Err(match status.as_u16() {
             401 => IntegrationError::Auth(format!("API key rejected by {what} ({detail})")),
@@ -114,46 +109,55 @@ impl PortainerClient {
         })
     }
 
-    async fn json(&self, resp: reqwest::Response, path: &str) -> Result<Value, IntegrationError> {
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| describe(&e, &self.url, self.timeout))?;
-        serde_json::from_str(&text).map_err(|_| {
-            IntegrationError::Protocol(format!(
-                "Portainer at {}: {path} did not answer JSON; is this the Portainer URL?",
-                self.url
-            ))
-        })
+    /// Every environment, a page at a time (at most [`MAX_PAGES`] pages: a fleet larger than that is
+    /// read in part, and the log says so).
+    async fn endpoints(&self, types: &str) -> Result<Vec<Value>, IntegrationError> {
+        let mut all = Vec::new();
+        for page in 0..MAX_PAGES {
+            let path = format!(
+                "/api/endpoints?{types}excludeSnapshots=true&start={}&limit={PAGE}",
+                page * PAGE + 1 // 1-based
+            );
+            let items = match self.get(&path, false).await? {
+                Value::Array(items) => items,
+                _ => {
+                    return Err(IntegrationError::Protocol(format!(
+                        "Portainer at {}: the environment list is not a list",
+                        self.url
+                    )))
+                }
+            };
+            let n = items.len();
+            all.extend(items);
+            // A Portainer that ignores `limit` answers everything at once.
+            if n != PAGE {
+                return Ok(all);
+            }
+        }
+        tracing::warn!(url = %self.url, "more than {} environments: reading the first {}", MAX_PAGES * PAGE, MAX_PAGES * PAGE);
+        Ok(all)
     }
 }
+
+/// Environments per page, and the most pages read.
+const PAGE: usize = 100;
+const MAX_PAGES: usize = 20;
 
 #[async_trait::async_trait]
 impl IntegrationClient for PortainerClient {
     async fn test(&self) -> Result<TestReport, IntegrationError> {
         let status_path = "/api/system/status";
-        let resp = self.get(status_path, true).await?;
-        let status = self.json(resp, status_path).await?;
+        let status = self.get(status_path, true).await?;
         let version = status
             .get("Version")
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
-        let endpoints = "/api/endpoints?limit=1&excludeSnapshots=true";
-        let resp = self.get(endpoints, false).await?;
-        let total = resp
-            .headers()
-            .get("X-Total-Count")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok());
-        self.json(resp, endpoints).await?;
-        let message = match total {
-            Some(n) => format!(
-                "Portainer {version}, {n} environment{}",
-                if n == 1 { "" } else { "s" }
-            ),
-            None => format!("Portainer {version}"),
-        };
+        let total = self.endpoints("").await?.len();
+        let message = format!(
+            "Portainer {version}, {total} environment{}",
+            if total == 1 { "" } else { "s" }
+        );
         Ok(TestReport {
             message,
             details: json!({"version": version, "environments": total}),
@@ -167,9 +171,7 @@ impl IntegrationClient for PortainerClient {
             .filter(|k| self.wanted(*k))
             .map(|k| format!("types[]={k}&"))
             .collect();
-        let path = &format!("/api/endpoints?{types}excludeSnapshots=true");
-        let resp = self.get(path, false).await?;
-        let value = self.json(resp, path).await?;
+        let value = Value::Array(self.endpoints(&types).await?);
         let endpoints: Vec<Endpoint> = serde_json::from_value(value).map_err(|e| {
             IntegrationError::Protocol(format!(
                 "Portainer at {}: unexpected environment list ({e})",
@@ -214,26 +216,23 @@ impl PortainerClient {
                     self.timeout.as_secs()
                 )),
                 Ok(Err(e)) => SourceOutcome::Failed(format!("{e}{hint}")),
-                Ok(Ok(resp)) => match self.json(resp, &path).await {
-                    Err(e) => SourceOutcome::Failed(e.to_string()),
-                    Ok(v) => match serde_json::from_value::<Vec<DockerContainer>>(v) {
-                        Err(e) => SourceOutcome::Failed(format!("unexpected container list ({e})")),
-                        Ok(list) => SourceOutcome::Listed(
-                            list.into_iter()
-                                .map(|c| Container {
-                                    name: c
-                                        .names
-                                        .first()
-                                        .map(|n| n.trim_start_matches('/').to_string())
-                                        .unwrap_or_else(|| c.id.chars().take(12).collect()),
-                                    id: c.id,
-                                    image: c.image,
-                                    state: c.state,
-                                    ports: c.ports,
-                                })
-                                .collect(),
-                        ),
-                    },
+                Ok(Ok(v)) => match serde_json::from_value::<Vec<DockerContainer>>(v) {
+                    Err(e) => SourceOutcome::Failed(format!("unexpected container list ({e})")),
+                    Ok(list) => SourceOutcome::Listed(
+                        list.into_iter()
+                            .map(|c| Container {
+                                name: c
+                                    .names
+                                    .first()
+                                    .map(|n| n.trim_start_matches('/').to_string())
+                                    .unwrap_or_else(|| c.id.chars().take(12).collect()),
+                                id: c.id,
+                                image: c.image,
+                                state: c.state,
+                                ports: c.ports,
+                            })
+                            .collect(),
+                    ),
                 },
             }
         };

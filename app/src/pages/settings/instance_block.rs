@@ -20,6 +20,11 @@ fn status_text(i: &InstanceView) -> String {
                 i.status.record.last_error.clone().unwrap_or_default()
             )
         }
+        InstanceState::Partial => format!(
+            "Partial: {}",
+            i.status.record.last_error.clone().unwrap_or_default()
+        ),
+        InstanceState::Queued => "Queued…".into(),
         InstanceState::Scanning => "Scanning…".into(),
         InstanceState::Disabled => "Disabled".into(),
         InstanceState::Never => "Never scanned".into(),
@@ -29,7 +34,9 @@ fn status_text(i: &InstanceView) -> String {
 fn state_class(s: InstanceState) -> &'static str {
     match s {
         InstanceState::Ok => "ok",
+        InstanceState::Partial => "partial",
         InstanceState::Error => "error",
+        InstanceState::Queued => "queued",
         InstanceState::Scanning => "scanning",
         InstanceState::Disabled => "disabled",
         InstanceState::Never => "never",

@@ -8,8 +8,8 @@ use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
 use crate::components::modal::{close_modal, ModalFrame};
 use crate::instances::{
-    type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind, FieldSchema,
-    InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
+    target_of, type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind,
+    FieldSchema, InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
 };
 use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
@@ -518,11 +518,23 @@ fn ConfigField(itype: InstanceType, f: FieldSchema) -> impl IntoView {
                 })
         }
     };
+    // A stored secret stays bound to the address it was entered for (the validator says so too).
+    let address_changed = move || {
+        m.editing.with(|e| {
+            e.as_ref().is_some_and(|e| {
+                let t = e.instance_type;
+                m.fields
+                    .with(|f| target_of(t, f) != target_of(t, &e.config))
+            })
+        })
+    };
     let placeholder = {
         let p = f.placeholder.clone();
         let secret_saved = secret_saved.clone();
         move || {
-            if secret_saved() {
+            if secret_saved() && address_changed() {
+                "new address — enter it again".to_string()
+            } else if secret_saved() {
                 "saved — leave blank to keep".to_string()
             } else {
                 p.clone()

@@ -1,5 +1,7 @@
-//! The Settings page: the Docker Integration section and the system status card.
+//! The Settings page: the Docker Integration section, the account (password, API tokens) and the
+//! system status card.
 
+mod account;
 mod instance_block;
 mod instance_modal;
 mod integrations;
@@ -17,6 +19,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
         </div>
         <integrations::DockerIntegration />
+        <account::AccountSection />
         <SystemCard />
     }
     .into_any()

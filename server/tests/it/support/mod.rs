@@ -1,6 +1,7 @@
 //! Test harness shared by the integration tests.
 
 pub mod api;
+pub mod attack;
 pub mod docker;
 pub mod events;
 pub mod legacy;

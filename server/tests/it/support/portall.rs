@@ -34,6 +34,15 @@ impl Portall {
         p
     }
 
+    /// A fresh instance with extra environment (e.g. `PORTALL_AUTH=password`).
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("portall.db");
+        let mut p = Self::start_on(&db, env).await;
+        p._dir = Some(dir);
+        p
+    }
+
     /// An instance on an existing (or to-be-created) database file, with extra environment.
     pub async fn start_on(db_path: &Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
@@ -46,6 +55,8 @@ impl Portall {
             .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
             .env("PORTALL_SITE_ROOT", workspace_root().join("target/site"))
             .env("RUST_LOG", "info")
+            // Tests of the API log in only where they test logging in (`auth.rs`).
+            .env("PORTALL_AUTH", "none")
             .env_remove("DOCKER_HOST")
             .env_remove("HOST_IP")
             .stdin(Stdio::null())
