@@ -69,6 +69,9 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "100,300")]
         containers: Vec<usize>,
     },
+    /// Forgot the admin password: removes the account (its sessions and API tokens go with it), so
+    /// the next visit shows the first-run setup page again. Ports and integrations stay.
+    ResetAuth,
     /// Benchmark: how fast a started container shows up (Docker events), bursts, idle CPU.
     BenchLive {
         /// How many single starts to time.

@@ -58,6 +58,22 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
     result
 }
 
+/// `portall reset-auth`: the way back in when the admin password is lost (needs access to the
+/// database file, i.e. to the machine or container).
+pub async fn reset_auth(config: &config::Config) -> Result<u64, error::StartupError> {
+    let pool = app::db::open(&config.database_path).await?;
+    let auth = app::auth::service::Auth::new(pool.clone(), config.security.mode);
+    let removed = auth
+        .reset()
+        .await
+        .map_err(|e| error::StartupError::Config {
+            name: "DATABASE_URL",
+            reason: e.to_string(),
+        })?;
+    pool.close().await;
+    Ok(removed)
+}
+
 /// Expired sessions are ignored at once; this only keeps the table small.
 fn purge_sessions_hourly(auth: app::auth::service::Auth, shutdown: CancellationToken) {
     tokio::spawn(async move {

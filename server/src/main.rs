@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
             }
         };
     }
+    let reset = matches!(args.command, Some(server::config::Command::ResetAuth));
     let config = match server::config::Config::from_args(args) {
         Ok(config) => config,
         Err(e) => {
@@ -32,6 +33,21 @@ async fn main() -> ExitCode {
         }
     };
     server::telemetry::init();
+    if reset {
+        return match server::reset_auth(&config).await {
+            Ok(n) => {
+                println!(
+                    "portall: removed {n} account(s) with their sessions and API tokens; \
+                     the next visit shows the setup page"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("portall reset-auth: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match server::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

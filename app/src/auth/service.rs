@@ -333,6 +333,16 @@ impl Auth {
         Ok(())
     }
 
+    /// Removes every account (sessions and tokens cascade): `portall reset-auth`.
+    pub async fn reset(&self) -> Result<u64, ServiceError> {
+        let removed = store::delete_users(&self.pool).await?;
+        tracing::warn!(
+            removed,
+            "accounts removed by reset-auth; the setup page is open again"
+        );
+        Ok(removed)
+    }
+
     /// Drops expired sessions (called hourly).
     pub async fn purge(&self) -> Result<u64, ServiceError> {
         Ok(store::purge_expired(&self.pool).await?)

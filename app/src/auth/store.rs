@@ -214,3 +214,10 @@ pub async fn delete_token(pool: &SqlitePool, id: i64) -> Result<(), StoreError> 
     }
     Ok(())
 }
+
+pub async fn delete_users(pool: &SqlitePool) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM auth_user")
+        .execute(pool)
+        .await?
+        .rows_affected())
+}

@@ -542,6 +542,45 @@ impl Drop for ScanningMarker {
 mod tests {
     use super::*;
 
+    /// Pool exhaustion (or a locked database) while a scan starts is a failed scan, retried with
+    /// backoff; only a deleted instance is `NotFound`, which ends the instance's task.
+    #[tokio::test]
+    async fn a_busy_database_is_a_failed_scan_not_a_deleted_instance() {
+        let path = std::env::temp_dir().join(format!("portall-sched-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_millis(300))
+            .connect_with(crate::db::connect_options(&path))
+            .await
+            .unwrap();
+        crate::db::MIGRATOR.run(&pool).await.unwrap();
+        let instances = InstanceManager::new(pool.clone(), None, crate::events::EventBus::new());
+        let v = instances
+            .create(
+                &serde_json::json!({"type": "docker", "name": "x", "auto_detect": false,
+                "config": {"host": "tcp://127.0.0.1:1", "timeout": 5}}),
+            )
+            .await
+            .unwrap();
+        let scans = ScanManager::new(instances.clone(), None, 1, false);
+
+        let held = pool.acquire().await.unwrap();
+        match scans.scan_now(v.id).await {
+            Err(ScanError::Failed(m)) => assert!(m.starts_with("database"), "{m}"),
+            other => panic!("expected a failed scan, got {other:?}"),
+        }
+        drop(held);
+        match scans.scan_now(v.id).await {
+            Err(ScanError::Failed(m)) => assert!(m.contains("127.0.0.1:1"), "{m}"),
+            other => panic!("expected the upstream's error, got {other:?}"),
+        }
+        instances.delete(v.id).await.unwrap();
+        assert_eq!(scans.scan_now(v.id).await, Err(ScanError::NotFound(v.id)));
+        pool.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn settle_returns_after_a_quiet_spell_or_the_cap() {
         let wake = Notify::new();

@@ -260,8 +260,8 @@ fn stored_secret(config: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// A validated instance, ready to store. `config` holds every field of the type's schema
-/// (secrets included), with defaults filled in.
-#[derive(Clone, Debug, PartialEq)]
+/// (secrets included), with defaults filled in. Its `Debug` shows secrets as `<name>_set`.
+#[derive(Clone, PartialEq)]
 pub struct InstanceSpec {
     pub name: String,
     pub instance_type: InstanceType,
@@ -271,8 +271,8 @@ pub struct InstanceSpec {
     pub config: Map<String, Value>,
 }
 
-/// The stored state an update starts from.
-#[derive(Clone, Debug, PartialEq)]
+/// The stored state an update starts from. Its `Debug` shows secrets as `<name>_set`.
+#[derive(Clone, PartialEq)]
 pub struct ExistingInstance {
     pub id: i64,
     pub name: String,
@@ -281,6 +281,34 @@ pub struct ExistingInstance {
     pub auto_detect: bool,
     pub scan_interval: i64,
     pub config: Map<String, Value>,
+}
+
+// A stored key must not reach a log line through `{:?}`.
+impl std::fmt::Debug for InstanceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceSpec")
+            .field("name", &self.name)
+            .field("instance_type", &self.instance_type)
+            .field("enabled", &self.enabled)
+            .field("auto_detect", &self.auto_detect)
+            .field("scan_interval", &self.scan_interval)
+            .field("config", &redact_config(self.instance_type, &self.config))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ExistingInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExistingInstance")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("instance_type", &self.instance_type)
+            .field("enabled", &self.enabled)
+            .field("auto_detect", &self.auto_detect)
+            .field("scan_interval", &self.scan_interval)
+            .field("config", &redact_config(self.instance_type, &self.config))
+            .finish()
+    }
 }
 
 fn as_bool(v: &Value) -> Option<bool> {
@@ -977,6 +1005,9 @@ mod tests {
         assert_eq!(e.keys().collect::<Vec<_>>(), vec!["config.tls_key"]);
         assert!(moved(json!({"config": {"timeout": 20}}), &docker).is_ok());
         // A key that would break an HTTP header.
+        // Debug output never shows a secret.
+        assert!(!format!("{komodo:?}").contains("\"s\""), "{komodo:?}");
+        assert!(!format!("{ok:?}").contains("s2"), "{ok:?}");
         let e = errs(
             json!({"type": "portainer", "config": {"url": "https://p.lan", "api_key": "ptr_a\r\nX: 1"}}),
         );

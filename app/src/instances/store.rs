@@ -141,7 +141,9 @@ pub async fn exclusive_port_count(pool: &SqlitePool, id: i64) -> Result<i64, Sto
 /// Deletes the instance, its services and bindings (cascade), and the entries only it discovered.
 /// Manual entries and entries another instance also reports stay. Returns the removed entry count.
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<u64, StoreError> {
-    let mut tx = pool.begin().await?;
+    // Immediate: the write lock first, so a scan committing meanwhile makes this wait (busy timeout)
+    // instead of failing the upgrade from a read to a write transaction.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT p.id FROM port p JOIN port_discovery d ON d.port_id = p.id AND d.instance_id = ?
          WHERE COALESCE(p.source, 'manual') <> 'manual'

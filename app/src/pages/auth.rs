@@ -53,8 +53,9 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" id="login-submit">"Sign in"</button>
             </form>
             <p class="muted auth-hint">
-                "Forgot the password? Stop Portall and start it once with "<code>"PORTALL_AUTH=none"</code>
-                " on a loopback address to set a new one in Settings."
+                "Forgot the password? Run "<code>"portall reset-auth"</code>
+                " where Portall runs (e.g. "<code>"docker exec portall portall reset-auth"</code>
+                "), then create the account again."
             </p>
         </section>
     }

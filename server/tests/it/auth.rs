@@ -381,6 +381,14 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
         let (s, _, _) = send(&p, Method::GET, path, &[(AUTHORIZATION, &bearer)], None).await;
         assert_eq!(s, StatusCode::OK, "{path} with the token");
     }
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p.db_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "the database holds keys and digests: owner only"
+        );
+    }
     let db = std::fs::read(&p.db_path).unwrap();
     let wal = std::fs::read(p.db_path.with_extension("db-wal")).unwrap_or_default();
     let stored = [db, wal].concat();
@@ -669,4 +677,41 @@ async fn pages_and_refusals_carry_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");
     }
+}
+
+#[tokio::test]
+async fn reset_auth_opens_setup_again_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("portall.db");
+    let env = [("PORTALL_AUTH", "password")];
+    let mut p = Portall::start_on(&db, &env).await;
+    let cookie = setup_admin(&p).await;
+    let entry = json!({"ip_address": "192.0.2.9", "port_number": 8443, "description": "kept"});
+    let (s, _, _) = send(
+        &p,
+        Method::POST,
+        "/api/ports",
+        &[(COOKIE, &cookie)],
+        Some(entry),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    p.kill();
+
+    let url = format!("sqlite://{}", db.display());
+    let (code, stderr) = run_expecting_exit(&["reset-auth"], &[("DATABASE_URL", &url)]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let p = Portall::start_on(&db, &env).await;
+    let (_, _, st) = send(&p, Method::GET, "/api/auth/status", &[], None).await;
+    assert_eq!(st["setup_required"], true);
+    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the old session went with the account"
+    );
+    let cookie = setup_admin(&p).await;
+    let (_, _, list) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    assert_eq!(list[0]["description"], "kept");
 }

@@ -244,3 +244,77 @@ async fn killed_mid_scan_the_database_stays_consistent() {
     portainer.set_mode(1, Mode::Normal);
     assert_eq!(scan(&api, id).await["ok"], true);
 }
+
+#[tokio::test]
+async fn a_manual_scan_outlives_its_browser_and_deleting_mid_scan_works() {
+    let mut c = Containers::new("midscan");
+    let p = c.prefix.clone();
+    let port = free_port();
+    c.run_args("web", &["-p", &format!("{port}:80")], &[]);
+    let mut fast = PortainerEnv::new(1, "fast", &format!("{p}web"));
+    fast.public_url = "192.0.2.31".into();
+    let mut slow = PortainerEnv::new(2, "slow", &format!("{p}none"));
+    slow.mode = Mode::Slow(Duration::from_secs(2));
+    let portainer = FakePortainer::start("ptr_mid", vec![fast, slow]).await;
+    let portall = Portall::start().await;
+    let api = Api::new(&portall);
+    let (_, v) = api
+        .post(
+            "/docker/instances",
+            json!({"type": "portainer", "name": "mid", "auto_detect": false,
+                                          "config": {"url": portainer.url, "api_key": "ptr_mid"}}),
+        )
+        .await;
+    let id = v["id"].as_i64().unwrap();
+    let scan_url = portall.url(&format!("/docker/instances/{id}/scan"));
+
+    // The browser asks for a scan and goes away mid-scan: the scan still finishes and is recorded.
+    let url = scan_url.clone();
+    let browser = tokio::spawn(async move { reqwest::Client::new().post(url).send().await });
+    wait_for(&api, id, Duration::from_secs(5), |v| {
+        v["status"]["state"] == "scanning"
+    })
+    .await;
+    browser.abort();
+    let v = wait_for(&api, id, Duration::from_secs(10), |v| {
+        v["status"]["last_scan_at"].is_string()
+    })
+    .await;
+    assert_eq!(v["status"]["state"], "ok", "{v}");
+    let (_, list) = api.get("/api/ports").await;
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["port_number"] == port as i64));
+
+    // Deleting while a scan runs: answered at once, and the scan's writes do not bring it back.
+    let url = scan_url.clone();
+    let scanning = tokio::spawn(async move { reqwest::Client::new().post(url).send().await });
+    wait_for(&api, id, Duration::from_secs(5), |v| {
+        v["status"]["state"] == "scanning"
+    })
+    .await;
+    let started = Instant::now();
+    let (s, _) = api.delete(&format!("/docker/instances/{id}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let answer = scanning.await.unwrap().unwrap();
+    assert_ne!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (s, _) = api.get(&format!("/docker/instances/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = api.get("/api/ports").await;
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["port_number"] == port as i64),
+        "{list}"
+    );
+    assert!(!portall.log().contains("panicked"));
+}
