@@ -66,25 +66,23 @@ export async function startPortall(env: Record<string, string>): Promise<Running
   child.unref();
   await waitHealthy(url, 20_000);
   const pid = child.pid!;
-  return {
-    url,
-    pid,
-    dir,
-    async stop() {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      for (let i = 0; i < 50; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      if (!process.env.PORTALL_KEEP_E2E_DIR) fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url, pid, dir, stop: () => stopProcess(pid, dir) };
+}
+
+/** SIGTERM, a wait (up to 5 s) for the exit, then the temporary folder goes (unless PORTALL_KEEP_E2E_DIR). */
+export async function stopProcess(pid: number, dir: string | undefined): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (dir && !process.env.PORTALL_KEEP_E2E_DIR) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -164,6 +164,7 @@ pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
         scan_concurrency: 8,
         security: crate::config::Security::open(),
         max_connections: 64,
+        idle_timeout: Duration::from_secs(60),
     };
     let services = Services {
         pool: pool.clone(),

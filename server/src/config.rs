@@ -57,6 +57,9 @@ pub struct Args {
     /// How many client connections are served at once (more wait to be accepted).
     #[arg(long, env = "PORTALL_MAX_CONNECTIONS", default_value = "256")]
     pub max_connections: String,
+    /// Seconds a connection may stay silent (nothing read or written) before it is closed.
+    #[arg(long, env = "PORTALL_IDLE_TIMEOUT", default_value = "60")]
+    pub idle_timeout: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -95,6 +98,7 @@ pub struct Config {
     pub scan_concurrency: usize,
     pub security: Security,
     pub max_connections: usize,
+    pub idle_timeout: std::time::Duration,
 }
 
 /// Who gets in, and under which names: the web layer's guards read this.
@@ -322,9 +326,27 @@ impl Config {
                     format!("'{}' is not a number from 8 to 65536", args.max_connections),
                 )
             })?;
+        let idle_timeout = args
+            .idle_timeout
+            .trim()
+            .parse::<u64>()
+            .ok()
+            // Above the event stream's 15 s keep-alive, or live updates would be cut.
+            .filter(|n| (20..=3600).contains(n))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| {
+                invalid(
+                    "PORTALL_IDLE_TIMEOUT (--idle-timeout)",
+                    format!(
+                        "'{}' is not a number of seconds from 20 to 3600",
+                        args.idle_timeout
+                    ),
+                )
+            })?;
         Ok(Config {
             security,
             max_connections,
+            idle_timeout,
             database_path,
             addr: SocketAddr::new(bind, port),
             host_ip,

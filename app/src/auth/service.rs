@@ -46,10 +46,13 @@ pub enum Via {
 }
 
 impl Principal {
-    fn user_id(&self) -> Option<i64> {
+    /// The account acting (a session or a token of it); forward auth and `none` have none.
+    fn account(&self) -> Result<i64, ServiceError> {
         match self.via {
-            Via::Session { user_id, .. } | Via::Token { user_id, .. } => Some(user_id),
-            Via::Forward | Via::Open => None,
+            Via::Session { user_id, .. } | Via::Token { user_id, .. } => Ok(user_id),
+            Via::Forward | Via::Open => Err(ServiceError::Unauthorized(
+                "sign in with an account first".into(),
+            )),
         }
     }
 }
@@ -277,9 +280,7 @@ impl Auth {
     ) -> Result<(), ServiceError> {
         self.password_mode()?;
         let (current, new) = parse_password_change(input).map_err(ServiceError::Validation)?;
-        let user_id = who
-            .user_id()
-            .ok_or_else(|| ServiceError::Unauthorized("sign in first".into()))?;
+        let user_id = who.account()?;
         let user = store::user_by_id(&self.pool, user_id)
             .await?
             .ok_or_else(|| ServiceError::Unauthorized("sign in first".into()))?;
@@ -310,9 +311,7 @@ impl Auth {
     ) -> Result<CreatedToken, ServiceError> {
         self.password_mode()?;
         let name = parse_token_name(input).map_err(ServiceError::Validation)?;
-        let user_id = who
-            .user_id()
-            .ok_or_else(|| ServiceError::Unauthorized("sign in first".into()))?;
+        let user_id = who.account()?;
         let token = format!("{TOKEN_PREFIX}{}", random_hex());
         let hint: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let id = store::insert_token(&self.pool, &name, &digest(&token), &hint, user_id).await?;

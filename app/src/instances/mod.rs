@@ -283,33 +283,34 @@ pub struct ExistingInstance {
     pub config: Map<String, Value>,
 }
 
-// A stored key must not reach a log line through `{:?}`.
-impl std::fmt::Debug for InstanceSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InstanceSpec")
-            .field("name", &self.name)
-            .field("instance_type", &self.instance_type)
-            .field("enabled", &self.enabled)
-            .field("auto_detect", &self.auto_detect)
-            .field("scan_interval", &self.scan_interval)
-            .field("config", &redact_config(self.instance_type, &self.config))
-            .finish()
-    }
+// A stored key must not reach a log line through `{:?}`: both show the redacted configuration.
+macro_rules! debug_redacted {
+    ($ty:ident { $($field:ident),* }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("config", &redact_config(self.instance_type, &self.config))
+                    .finish()
+            }
+        }
+    };
 }
-
-impl std::fmt::Debug for ExistingInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExistingInstance")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("instance_type", &self.instance_type)
-            .field("enabled", &self.enabled)
-            .field("auto_detect", &self.auto_detect)
-            .field("scan_interval", &self.scan_interval)
-            .field("config", &redact_config(self.instance_type, &self.config))
-            .finish()
-    }
-}
+debug_redacted!(InstanceSpec {
+    name,
+    instance_type,
+    enabled,
+    auto_detect,
+    scan_interval
+});
+debug_redacted!(ExistingInstance {
+    id,
+    name,
+    instance_type,
+    enabled,
+    auto_detect,
+    scan_interval
+});
 
 fn as_bool(v: &Value) -> Option<bool> {
     match v {

@@ -14,11 +14,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(is_json_type);
+        let is_json = content_type(&req).is_some_and(is_json_type);
         if !is_json {
             return Err(client_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -40,6 +36,17 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .map(JsonBody)
             .map_err(|e| client_error(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))
     }
+}
+
+fn content_type(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// An HTML form's body type.
+pub fn is_form_type(content_type: &str) -> bool {
+    content_type.starts_with("application/x-www-form-urlencoded")
 }
 
 /// `application/json` or `application/<something>+json`, parameters ignored; `text/plain;+json` is not.
@@ -67,11 +74,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonOrForm {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let is_form = content_type(&req).is_some_and(is_form_type);
         if !is_form {
             let JsonBody(value) = JsonBody::from_request(req, state).await?;
             return Ok(JsonOrForm { value, form: false });

@@ -119,7 +119,8 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr().map_err(StartupError::Serve)?;
     tracing::info!("listening on http://{addr}");
-    let listener = listener::LimitedListener::new(listener, config.max_connections);
+    let listener =
+        listener::LimitedListener::new(listener, config.max_connections, config.idle_timeout);
     let app = router(state).into_make_service_with_connect_info::<guard::Peer>();
     let server =
         axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());

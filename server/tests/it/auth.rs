@@ -8,6 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";
+const REMOTE_USER: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static("remote-user");
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -42,6 +44,23 @@ async fn send(
     (status, headers, value)
 }
 
+async fn get(
+    p: &Portall,
+    path: &str,
+    headers: &[(reqwest::header::HeaderName, &str)],
+) -> (StatusCode, HeaderMap, Value) {
+    send(p, Method::GET, path, headers, None).await
+}
+
+async fn post(
+    p: &Portall,
+    path: &str,
+    headers: &[(reqwest::header::HeaderName, &str)],
+    body: Value,
+) -> (StatusCode, HeaderMap, Value) {
+    send(p, Method::POST, path, headers, Some(body)).await
+}
+
 /// The `name=value` of the session cookie a response set.
 fn session_of(headers: &HeaderMap) -> String {
     let set = headers[SET_COOKIE].to_str().unwrap();
@@ -49,12 +68,11 @@ fn session_of(headers: &HeaderMap) -> String {
 }
 
 async fn setup_admin(p: &Portall) -> String {
-    let (s, h, body) = send(
+    let (s, h, body) = post(
         p,
-        Method::POST,
         "/api/auth/setup",
         &[],
-        Some(json!({"username": "admin", "password": PASSWORD})),
+        json!({"username": "admin", "password": PASSWORD}),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -64,26 +82,25 @@ async fn setup_admin(p: &Portall) -> String {
 #[tokio::test]
 async fn first_run_setup_then_sessions_that_end_on_logout() {
     let p = password_portall().await;
-    let (s, _, st) = send(&p, Method::GET, "/api/auth/status", &[], None).await;
+    let (s, _, st) = get(&p, "/api/auth/status", &[]).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         st,
         json!({"mode": "password", "setup_required": true, "user": null})
     );
     // Before setup every page leads to the setup page, every API call is 401.
-    let (s, h, _) = send(&p, Method::GET, "/settings", &[(ACCEPT, "text/html")], None).await;
+    let (s, h, _) = get(&p, "/settings", &[(ACCEPT, "text/html")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h[LOCATION], "/setup");
-    let (s, _, body) = send(&p, Method::GET, "/api/ports", &[], None).await;
+    let (s, _, body) = get(&p, "/api/ports", &[]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(body["setup_required"], true);
 
-    let (s, _, body) = send(
+    let (s, _, body) = post(
         &p,
-        Method::POST,
         "/api/auth/setup",
         &[],
-        Some(json!({"username": "admin", "password": "too short"})),
+        json!({"username": "admin", "password": "too short"}),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -92,12 +109,11 @@ async fn first_run_setup_then_sessions_that_end_on_logout() {
         "must be at least 12 characters"
     );
 
-    let (s, h, _) = send(
+    let (s, h, _) = post(
         &p,
-        Method::POST,
         "/api/auth/setup",
         &[],
-        Some(json!({"username": "admin", "password": PASSWORD})),
+        json!({"username": "admin", "password": PASSWORD}),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -110,36 +126,21 @@ async fn first_run_setup_then_sessions_that_end_on_logout() {
         "plain HTTP without PORTALL_COOKIE_SECURE: {set}"
     );
     let cookie = session_of(&h);
-    let (s, _, _) = send(
+    let (s, _, _) = post(
         &p,
-        Method::POST,
         "/api/auth/setup",
         &[],
-        Some(json!({"username": "second", "password": PASSWORD})),
+        json!({"username": "second", "password": PASSWORD}),
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "only while no account exists");
 
-    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    let (s, _, _) = get(&p, "/api/ports", &[(COOKIE, &cookie)]).await;
     assert_eq!(s, StatusCode::OK);
-    let (_, _, st) = send(
-        &p,
-        Method::GET,
-        "/api/auth/status",
-        &[(COOKIE, &cookie)],
-        None,
-    )
-    .await;
+    let (_, _, st) = get(&p, "/api/auth/status", &[(COOKIE, &cookie)]).await;
     assert_eq!(st["user"], "admin");
     assert_eq!(st["setup_required"], false);
-    let (s, h, _) = send(
-        &p,
-        Method::GET,
-        "/login",
-        &[(ACCEPT, "text/html"), (COOKIE, &cookie)],
-        None,
-    )
-    .await;
+    let (s, h, _) = get(&p, "/login", &[(ACCEPT, "text/html"), (COOKIE, &cookie)]).await;
     assert_eq!(
         (s, h[LOCATION].to_str().unwrap()),
         (StatusCode::SEE_OTHER, "/")
@@ -154,86 +155,67 @@ async fn first_run_setup_then_sessions_that_end_on_logout() {
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    let (s, _, _) = get(&p, "/api/ports", &[(COOKIE, &cookie)]).await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
         "the session ended with the logout"
     );
-    let (s, h, _) = send(
-        &p,
-        Method::GET,
-        "/settings?tab=x",
-        &[(ACCEPT, "text/html")],
-        None,
-    )
-    .await;
+    let (s, h, _) = get(&p, "/settings?tab=x", &[(ACCEPT, "text/html")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h[LOCATION], "/login?next=%2Fsettings%3Ftab%3Dx");
 
-    let (s, _, body) = send(
+    let (s, _, body) = post(
         &p,
-        Method::POST,
         "/api/auth/login",
         &[],
-        Some(json!({"username": "ADMIN", "password": "wrong password!"})),
+        json!({"username": "ADMIN", "password": "wrong password!"}),
     )
     .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "wrong username or password");
-    let (s, h, body) = send(
+    let (s, h, body) = post(
         &p,
-        Method::POST,
         "/api/auth/login",
         &[],
-        Some(json!({"username": "ADMIN", "password": PASSWORD})),
+        json!({"username": "ADMIN", "password": PASSWORD}),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["user"], "admin");
     let cookie = session_of(&h);
-    let (s, _, _) = send(
-        &p,
-        Method::GET,
-        "/docker/instances",
-        &[(COOKIE, &cookie)],
-        None,
-    )
-    .await;
+    let (s, _, _) = get(&p, "/docker/instances", &[(COOKIE, &cookie)]).await;
     assert_eq!(s, StatusCode::OK);
 
     // A password change ends every other session.
-    let (_, h2, _) = send(
+    let (_, h2, _) = post(
         &p,
-        Method::POST,
         "/api/auth/login",
         &[],
-        Some(json!({"username": "admin", "password": PASSWORD})),
+        json!({"username": "admin", "password": PASSWORD}),
     )
     .await;
     let other = session_of(&h2);
-    let (s, _, body) = send(
+    let (s, _, body) = post(
         &p,
-        Method::POST,
         "/api/auth/password",
         &[(COOKIE, &cookie)],
-        Some(json!({"current": "not it at all", "new": "a new long password"})),
+        json!({"current": "not it at all", "new": "a new long password"}),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["errors"]["current"][0], "is not your current password");
-    let (s, _, _) = send(
+    let (s, _, _) = post(
         &p,
-        Method::POST,
         "/api/auth/password",
         &[(COOKIE, &cookie)],
-        Some(json!({"current": PASSWORD, "new": "a new long password"})),
+        json!({"current": PASSWORD, "new": "a new long password"}),
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    let (s, _, _) = get(&p, "/api/ports", &[(COOKIE, &cookie)]).await;
     assert_eq!(s, StatusCode::OK, "this session stays");
-    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &other)], None).await;
+    let (s, _, _) = get(&p, "/api/ports", &[(COOKIE, &other)]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "the other one ended");
     assert!(!p.log().contains(PASSWORD), "no password in the log");
 }
@@ -305,21 +287,14 @@ async fn every_route_needs_a_session_or_a_token() {
         "/portall.css",
         "/pkg/portall.wasm",
     ] {
-        let (s, _, _) = send(&p, Method::GET, path, &[], None).await;
+        let (s, _, _) = get(&p, path, &[]).await;
         assert_eq!(s, StatusCode::OK, "{path}");
     }
     let (s, _, body) = send(&p, Method::GET, "/login", &html, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.as_str().unwrap().contains("name=\"password\""));
     // With the session, the pages render.
-    let (s, _, _) = send(
-        &p,
-        Method::GET,
-        "/settings",
-        &[(ACCEPT, "text/html"), (COOKIE, &cookie)],
-        None,
-    )
-    .await;
+    let (s, _, _) = get(&p, "/settings", &[(ACCEPT, "text/html"), (COOKIE, &cookie)]).await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -327,33 +302,30 @@ async fn every_route_needs_a_session_or_a_token() {
 async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     let p = password_portall().await;
     let cookie = setup_admin(&p).await;
-    let (s, _, body) = send(
+    let (s, _, body) = post(
         &p,
-        Method::POST,
         "/api/tokens",
         &[(COOKIE, &cookie)],
-        Some(json!({"name": " "})),
+        json!({"name": " "}),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["errors"]["name"].is_array());
-    let (s, _, created) = send(
+    let (s, _, created) = post(
         &p,
-        Method::POST,
         "/api/tokens",
         &[(COOKIE, &cookie)],
-        Some(json!({"name": "backup script"})),
+        json!({"name": "backup script"}),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let token = created["token"].as_str().unwrap().to_string();
     assert!(token.starts_with("ptl_") && token.len() > 60, "{token}");
-    let (s, _, _) = send(
+    let (s, _, _) = post(
         &p,
-        Method::POST,
         "/api/tokens",
         &[(COOKIE, &cookie)],
-        Some(json!({"name": "Backup Script"})),
+        json!({"name": "Backup Script"}),
     )
     .await;
     assert_eq!(
@@ -363,14 +335,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     );
 
     let bearer = format!("Bearer {token}");
-    let (s, _, list) = send(
-        &p,
-        Method::GET,
-        "/api/tokens",
-        &[(AUTHORIZATION, &bearer)],
-        None,
-    )
-    .await;
+    let (s, _, list) = get(&p, "/api/tokens", &[(AUTHORIZATION, &bearer)]).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["name"], "backup script");
     assert!(
@@ -378,7 +343,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
         "never listed: {list}"
     );
     for path in ["/api/ports", "/docker/instances", "/docker/settings"] {
-        let (s, _, _) = send(&p, Method::GET, path, &[(AUTHORIZATION, &bearer)], None).await;
+        let (s, _, _) = get(&p, path, &[(AUTHORIZATION, &bearer)]).await;
         assert_eq!(s, StatusCode::OK, "{path} with the token");
     }
     {
@@ -407,14 +372,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _, _) = send(
-        &p,
-        Method::GET,
-        "/api/ports",
-        &[(AUTHORIZATION, &bearer)],
-        None,
-    )
-    .await;
+    let (s, _, _) = get(&p, "/api/ports", &[(AUTHORIZATION, &bearer)]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "revoked at once");
     let (s, _, _) = send(
         &p,
@@ -433,22 +391,20 @@ async fn password_guessing_is_slowed_per_address() {
     let p = password_portall().await;
     setup_admin(&p).await;
     for i in 0..5 {
-        let (s, _, _) = send(
+        let (s, _, _) = post(
             &p,
-            Method::POST,
             "/api/auth/login",
             &[],
-            Some(json!({"username": "admin", "password": format!("guess number {i}")})),
+            json!({"username": "admin", "password": format!("guess number {i}")}),
         )
         .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "guess {i}");
     }
-    let (s, h, body) = send(
+    let (s, h, body) = post(
         &p,
-        Method::POST,
         "/api/auth/login",
         &[],
-        Some(json!({"username": "admin", "password": PASSWORD})),
+        json!({"username": "admin", "password": PASSWORD}),
     )
     .await;
     assert_eq!(
@@ -481,34 +437,16 @@ async fn forward_auth_trusts_the_header_only_from_trusted_proxies() {
         ("PORTALL_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
     ])
     .await;
-    let (s, _, body) = send(
-        &untrusted,
-        Method::GET,
-        "/api/ports",
-        &[(
-            reqwest::header::HeaderName::from_static("remote-user"),
-            "mallory",
-        )],
-        None,
-    )
-    .await;
+    let (s, _, body) = get(&untrusted, "/api/ports", &[(REMOTE_USER, "mallory")]).await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
         "127.0.0.1 is not a trusted proxy: {body}"
     );
-    let (s, _, _) = send(
+    let (s, _, _) = get(
         &untrusted,
-        Method::GET,
         "/",
-        &[
-            (ACCEPT, "text/html"),
-            (
-                reqwest::header::HeaderName::from_static("remote-user"),
-                "mallory",
-            ),
-        ],
-        None,
+        &[(ACCEPT, "text/html"), (REMOTE_USER, "mallory")],
     )
     .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -520,38 +458,14 @@ async fn forward_auth_trusts_the_header_only_from_trusted_proxies() {
     ])
     .await;
     let user = reqwest::header::HeaderName::from_static("x-forwarded-user");
-    let (s, _, _) = send(
-        &trusted,
-        Method::GET,
-        "/api/ports",
-        &[(user.clone(), "alice")],
-        None,
-    )
-    .await;
+    let (s, _, _) = get(&trusted, "/api/ports", &[(user.clone(), "alice")]).await;
     assert_eq!(s, StatusCode::OK);
-    let (_, _, st) = send(
-        &trusted,
-        Method::GET,
-        "/api/auth/status",
-        &[(user.clone(), "alice")],
-        None,
-    )
-    .await;
+    let (_, _, st) = get(&trusted, "/api/auth/status", &[(user.clone(), "alice")]).await;
     assert_eq!(
         st,
         json!({"mode": "forward", "setup_required": false, "user": "alice"})
     );
-    let (s, _, _) = send(
-        &trusted,
-        Method::GET,
-        "/api/ports",
-        &[(
-            reqwest::header::HeaderName::from_static("remote-user"),
-            "alice",
-        )],
-        None,
-    )
-    .await;
+    let (s, _, _) = get(&trusted, "/api/ports", &[(REMOTE_USER, "alice")]).await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
@@ -578,14 +492,7 @@ async fn rebinding_names_and_cross_site_requests_are_refused() {
     .await;
     let port = p.base_url.rsplit(':').next().unwrap().to_string();
     for host in ["evil.example", "portall.home.lan.evil.example", "lab.lan"] {
-        let (s, _, body) = send(
-            &p,
-            Method::GET,
-            "/api/ports",
-            &[(HOST, &format!("{host}:{port}"))],
-            None,
-        )
-        .await;
+        let (s, _, body) = get(&p, "/api/ports", &[(HOST, &format!("{host}:{port}"))]).await;
         assert_eq!(s, StatusCode::MISDIRECTED_REQUEST, "{host}");
         assert!(
             body.as_str().unwrap().contains("PORTALL_ALLOWED_HOSTS"),
@@ -599,46 +506,36 @@ async fn rebinding_names_and_cross_site_requests_are_refused() {
         "dash.lab.lan",
         "[::1]",
     ] {
-        let (s, _, _) = send(
-            &p,
-            Method::GET,
-            "/api/ports",
-            &[(HOST, &format!("{host}:{port}"))],
-            None,
-        )
-        .await;
+        let (s, _, _) = get(&p, "/api/ports", &[(HOST, &format!("{host}:{port}"))]).await;
         assert_eq!(s, StatusCode::OK, "{host}");
     }
     let entry = json!({"ip_address": "192.0.2.1", "port_number": 8080, "port_protocol": "TCP", "description": "x"});
     // A page elsewhere posting, with or without fetch metadata.
-    let (s, _, _) = send(
+    let (s, _, _) = post(
         &p,
-        Method::POST,
         "/api/ports",
         &[(reqwest::header::ORIGIN, "http://evil.example")],
-        Some(entry.clone()),
+        entry.clone(),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = send(
+    let (s, _, _) = post(
         &p,
-        Method::POST,
         "/api/ports",
         &[(
             reqwest::header::HeaderName::from_static("sec-fetch-site"),
             "cross-site",
         )],
-        Some(entry.clone()),
+        entry.clone(),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // Behind a proxy: Origin is the public name, Host the upstream address.
-    let (s, _, body) = send(
+    let (s, _, body) = post(
         &p,
-        Method::POST,
         "/api/ports",
         &[(reqwest::header::ORIGIN, "https://portall.home.lan")],
-        Some(entry.clone()),
+        entry.clone(),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -651,7 +548,7 @@ async fn rebinding_names_and_cross_site_requests_are_refused() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let (_, _, list) = send(&p, Method::GET, "/api/ports", &[], None).await;
+    let (_, _, list) = get(&p, "/api/ports", &[]).await;
     assert_eq!(
         list.as_array().unwrap().len(),
         1,
@@ -667,7 +564,7 @@ async fn pages_and_refusals_carry_security_headers() {
         ("/login", StatusCode::OK),
         ("/api/ports", StatusCode::UNAUTHORIZED),
     ] {
-        let (s, h, _) = send(&p, Method::GET, path, &[(ACCEPT, "text/html")], None).await;
+        let (s, h, _) = get(&p, path, &[(ACCEPT, "text/html")]).await;
         assert_eq!(s, expected, "{path}");
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(
@@ -687,14 +584,7 @@ async fn reset_auth_opens_setup_again_and_keeps_the_data() {
     let mut p = Portall::start_on(&db, &env).await;
     let cookie = setup_admin(&p).await;
     let entry = json!({"ip_address": "192.0.2.9", "port_number": 8443, "description": "kept"});
-    let (s, _, _) = send(
-        &p,
-        Method::POST,
-        "/api/ports",
-        &[(COOKIE, &cookie)],
-        Some(entry),
-    )
-    .await;
+    let (s, _, _) = post(&p, "/api/ports", &[(COOKIE, &cookie)], entry).await;
     assert_eq!(s, StatusCode::CREATED);
     p.kill();
 
@@ -703,15 +593,15 @@ async fn reset_auth_opens_setup_again_and_keeps_the_data() {
     assert_eq!(code, Some(0), "{stderr}");
 
     let p = Portall::start_on(&db, &env).await;
-    let (_, _, st) = send(&p, Method::GET, "/api/auth/status", &[], None).await;
+    let (_, _, st) = get(&p, "/api/auth/status", &[]).await;
     assert_eq!(st["setup_required"], true);
-    let (s, _, _) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    let (s, _, _) = get(&p, "/api/ports", &[(COOKIE, &cookie)]).await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
         "the old session went with the account"
     );
     let cookie = setup_admin(&p).await;
-    let (_, _, list) = send(&p, Method::GET, "/api/ports", &[(COOKIE, &cookie)], None).await;
+    let (_, _, list) = get(&p, "/api/ports", &[(COOKIE, &cookie)]).await;
     assert_eq!(list[0]["description"], "kept");
 }

@@ -197,3 +197,58 @@ async fn a_pasted_key_with_a_line_break_is_refused() {
         "nothing stored: {list}"
     );
 }
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_place() {
+    let p = Portall::start_with(&[("PORTALL_MAX_CONNECTIONS", "8")]).await;
+    let addr = p.base_url.trim_start_matches("http://").to_string();
+    // Eight idle connections (a slow or hostile client) take every place.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let client = reqwest::Client::new();
+    let waiting = tokio::spawn({
+        let url = p.url("/healthz");
+        async move { client.get(url).send().await.map(|r| r.status()) }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!waiting.is_finished(), "a ninth connection was served");
+    held.clear();
+    let status = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("served once places are free")
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_and_frees_its_place() {
+    use tokio::io::AsyncReadExt;
+    let p = Portall::start_with(&[
+        ("PORTALL_MAX_CONNECTIONS", "8"),
+        ("PORTALL_IDLE_TIMEOUT", "20"),
+    ])
+    .await;
+    let addr = p.base_url.trim_start_matches("http://").to_string();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let started = Instant::now();
+    // An event stream open as long sends keep-alives (every 15 s): it is not silent.
+    let mut events = crate::support::events::EventStream::open(&p).await;
+    let read = tokio::time::timeout(Duration::from_secs(40), silent.read(&mut buf))
+        .await
+        .expect("closed by the server");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(19),
+        "{:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        events.is_open().await,
+        "the event stream was closed as idle"
+    );
+}

@@ -44,6 +44,17 @@ impl EventStream {
         s
     }
 
+    /// Whether the stream is still open: what arrived meanwhile is read, then it must not end.
+    pub async fn is_open(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(Duration::from_millis(200), self.resp.chunk()).await {
+                Err(_) => return true,
+                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(Ok(None)) | Ok(Err(_)) => return false,
+            }
+        }
+    }
+
     async fn read_chunk(&mut self, limit: Duration) -> bool {
         match tokio::time::timeout(limit, self.resp.chunk()).await {
             Ok(Ok(Some(bytes))) => {
