@@ -318,3 +318,50 @@ async fn a_manual_scan_outlives_its_browser_and_deleting_mid_scan_works() {
     );
     assert!(!portall.log().contains("panicked"));
 }
+
+#[tokio::test]
+async fn a_scan_waiting_for_a_slot_shows_queued_not_scanning() {
+    let portall = Portall::start_with(&[("PORTALL_SCAN_CONCURRENCY", "1")]).await;
+    let api = Api::new(&portall);
+    let mut ids = Vec::new();
+    for name in ["first", "second"] {
+        let hole = black_hole().await;
+        let (_, v) = api
+            .post("/docker/instances", json!({"type": "docker", "name": name, "auto_detect": false,
+                                              "config": {"host": format!("tcp://{hole}"), "timeout": 5}}))
+            .await;
+        ids.push(v["id"].as_i64().unwrap());
+    }
+    let mut scans = Vec::new();
+    for id in &ids {
+        let url = portall.url(&format!("/docker/instances/{id}/scan"));
+        scans.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+        wait_for(&api, *id, Duration::from_secs(3), |v| {
+            v["status"]["state"] == "scanning" || v["status"]["state"] == "queued"
+        })
+        .await;
+    }
+    let states: Vec<String> = {
+        let mut s = Vec::new();
+        for id in &ids {
+            s.push(
+                instance(&api, *id).await["status"]["state"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        s
+    };
+    assert_eq!(states, vec!["scanning", "queued"]);
+    for s in scans {
+        assert_eq!(s.await.unwrap(), StatusCode::OK);
+    }
+}
