@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: deps deps-test site build run dev test test-rust test-e2e lint fmt bench clean
+.PHONY: deps deps-test site build run dev test test-rust test-e2e test-image lint fmt bench clean image image-context
 
 deps:
 	@scripts/deps.sh build
@@ -43,6 +43,26 @@ bench: build
 	python3 scripts/bench-pages.py
 	./target/release/portall bench-scan --containers 100,300
 	./target/release/portall bench-live --runs 10 --burst 100
+
+## The container image (FROM scratch, static musl binary): target/image/ is its build context, so no
+## base image is pulled from a registry.
+MUSL := x86_64-unknown-linux-musl
+image-context: deps site
+	scripts/deps.sh image
+	cargo build --profile dist --target $(MUSL) -p server --bin portall
+	rm -rf target/image && mkdir -p target/image/data
+	cp target/$(MUSL)/dist/portall target/image/portall
+	cp -r target/site target/image/site
+	rm -rf target/image/site/.stage
+	cp /etc/ssl/certs/ca-certificates.crt target/image/ca-certificates.crt
+
+image: image-context
+	DOCKER_BUILDKIT=0 docker build -q -f docker/runtime.Dockerfile -t portall:latest target/image
+	@docker image inspect portall:latest --format 'portall:latest {{.Size}} bytes' 
+
+## The image as a user runs it: read-only, a fresh volume, health, sign-in, a Docker instance, SIGTERM.
+test-image: image
+	python3 scripts/test-image.py
 
 fmt:
 	cargo fmt --all

@@ -52,6 +52,14 @@ if ! cmp -s end2end/package-lock.json end2end/node_modules/.portall-installed-lo
   cp end2end/package-lock.json end2end/node_modules/.portall-installed-lock
 fi
 
+# The container image: the static (musl) target and its C compiler (aws-lc and SQLite are C).
+if [ "$MODE" = image ] || [ "$MODE" = test ]; then
+  apt_install musl-tools ca-certificates
+  if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+    log "rustup: adding x86_64-unknown-linux-musl"
+    rustup target add x86_64-unknown-linux-musl
+  fi
+fi
 if [ "$MODE" = test ]; then
   apt_install docker.io busybox-static chromium ca-certificates iproute2
   scripts/ensure-dockerd.sh

@@ -75,6 +75,8 @@ pub enum Command {
     /// Forgot the admin password: removes the account (its sessions and API tokens go with it), so
     /// the next visit shows the first-run setup page again. Ports and integrations stay.
     ResetAuth,
+    /// Exit 0 when this Portall answers `/healthz` (the container image's HEALTHCHECK).
+    Healthcheck,
     /// Benchmark: how fast a started container shows up (Docker events), bursts, idle CPU.
     BenchLive {
         /// How many single starts to time.
@@ -356,6 +358,23 @@ impl Config {
             scan_concurrency,
         })
     }
+}
+
+/// Where `portall healthcheck` finds the server: the bind address (loopback for 0.0.0.0 / ::).
+pub fn health_url(args: &Args) -> Result<String, StartupError> {
+    let port = parse_port(&args.port).map_err(|r| invalid("PORT (--port)", r))?;
+    let ip: IpAddr = args.bind.trim().parse().map_err(|_| {
+        invalid(
+            "PORTALL_BIND (--bind)",
+            format!("'{}' is not an IP address", args.bind),
+        )
+    })?;
+    let ip = match ip {
+        IpAddr::V4(v) if v.is_unspecified() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v) if v.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        other => other,
+    };
+    Ok(format!("http://{}/healthz", SocketAddr::new(ip, port)))
 }
 
 fn parse_port(value: &str) -> Result<u16, String> {

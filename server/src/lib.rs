@@ -58,6 +58,34 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
     result
 }
 
+/// `portall healthcheck`: 0 when `/healthz` answers 200 within 3 s, else 1 with the reason.
+pub async fn healthcheck(url: &str) -> std::process::ExitCode {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let answer = match client {
+        Ok(c) => c.get(url).send().await,
+        Err(e) => {
+            eprintln!("portall healthcheck: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match answer {
+        Ok(r) if r.status().is_success() => std::process::ExitCode::SUCCESS,
+        Ok(r) => {
+            let status = r.status();
+            let body = r.text().await.unwrap_or_default();
+            eprintln!("portall healthcheck: {url} answered {status}: {body}");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("portall healthcheck: {url}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// `portall reset-auth`: the way back in when the admin password is lost (needs access to the
 /// database file, i.e. to the machine or container).
 pub async fn reset_auth(config: &config::Config) -> Result<u64, error::StartupError> {

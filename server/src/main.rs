@@ -24,6 +24,15 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Some(server::config::Command::Healthcheck) = &args.command {
+        return match server::config::health_url(&args) {
+            Ok(url) => server::healthcheck(&url).await,
+            Err(e) => {
+                eprintln!("portall healthcheck: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let reset = matches!(args.command, Some(server::config::Command::ResetAuth));
     let config = match server::config::Config::from_args(args) {
         Ok(config) => config,

@@ -267,16 +267,21 @@ async fn legacy_scan_routes_scan_every_instance_of_their_type() {
         .await
         .unwrap();
     assert_eq!(r.headers()["deprecation"], "true");
-    let list: serde_json::Value = r.json().await.unwrap();
+    // The Python Portall's shape, which scripts were written against.
+    let body: serde_json::Value = r.json().await.unwrap();
+    let list = body["containers"]
+        .as_array()
+        .expect("{\"containers\": [...]}");
+    let web = list
+        .iter()
+        .find(|x| x["name"].as_str() == Some(&format!("{}web", c.prefix)))
+        .unwrap_or_else(|| panic!("{body}"));
+    let bindings = web["ports"]["80/tcp"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{web}"));
     assert!(
-        list.as_array().unwrap().iter().any(|x| x["name"].as_str()
-            == Some(&format!("{}web", c.prefix))
-            && x["ports"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["PublicPort"] == port)),
-        "{list}"
+        bindings.iter().any(|b| b["HostPort"] == port.to_string()),
+        "{web}"
     );
 }
 

@@ -120,11 +120,34 @@ async fn list_default_containers(m: &InstanceManager) -> Result<Response, ApiErr
                     app::discovery::model::SourceOutcome::Listed(list) => list,
                     _ => Vec::new(),
                 })
-                .map(|c| json!({"id": c.id, "name": c.name, "image": c.image, "status": c.state, "ports": c.ports}))
+                .map(|c| json!({"id": c.id, "name": c.name, "image": c.image, "status": c.state, "ports": legacy_ports(&c.ports)}))
                 .collect();
-            Ok(Json(containers).into_response())
+            Ok(Json(json!({ "containers": containers })).into_response())
         }
     }
+}
+
+/// The Python Portall's port map (Docker's inspect shape): `{"80/tcp": [{"HostIp", "HostPort"}]}`,
+/// `null` for a port exposed but not published.
+fn legacy_ports(ports: &[app::discovery::model::RawPort]) -> Value {
+    let mut map = Map::new();
+    for p in ports {
+        let key = format!(
+            "{}/{}",
+            p.private_port,
+            p.protocol.as_deref().unwrap_or("tcp").to_ascii_lowercase()
+        );
+        let entry = map.entry(key).or_insert(Value::Null);
+        if let Some(public) = p.public_port {
+            let binding =
+                json!({"HostIp": p.ip.clone().unwrap_or_default(), "HostPort": public.to_string()});
+            match entry {
+                Value::Array(list) => list.push(binding),
+                other => *other = Value::Array(vec![binding]),
+            }
+        }
+    }
+    Value::Object(map)
 }
 
 /// Marks a legacy answer as deprecated and names the route that replaces it.
