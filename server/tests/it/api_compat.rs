@@ -280,7 +280,9 @@ async fn legacy_scan_routes_scan_every_instance_of_their_type() {
         .as_array()
         .unwrap_or_else(|| panic!("{web}"));
     assert!(
-        bindings.iter().any(|b| b["HostPort"] == port.to_string()),
+        bindings
+            .iter()
+            .any(|b| b["HostPort"].as_str() == Some(port.to_string().as_str())),
         "{web}"
     );
 }
