@@ -22,8 +22,9 @@ build: deps site
 run: build
 	./target/release/portall
 
-## Every test: formatting, clippy, unit + integration (real Docker), end-to-end (Playwright + chromium).
-test: deps-test lint site test-rust test-e2e
+## Every test: formatting, clippy, unit + integration (real Docker), end-to-end (Playwright + chromium),
+## and the container image as a user runs it.
+test: deps-test lint site test-rust test-e2e test-image
 
 lint:
 	cargo fmt --all -- --check

@@ -101,7 +101,20 @@ def wait_healthy(name, limit=60):
     raise SystemExit(f"{name} not healthy within {limit} s:\n{sh('docker', 'logs', name, check=False)}")
 
 
+def ensure_busybox_image():
+    """The FROM-scratch busybox image the other tests use too (no registry needed)."""
+    if subprocess.run(["docker", "image", "inspect", "portall-test-busybox:1"], capture_output=True).returncode == 0:
+        return
+    with tempfile.TemporaryDirectory(prefix="portall-image-") as d:
+        subprocess.run(["cp", "/bin/busybox", os.path.join(d, "busybox")], check=True)
+        with open(os.path.join(d, "Dockerfile"), "w") as f:
+            f.write('FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["sleep", "86400"]\n')
+        subprocess.run(["docker", "build", "-q", "-t", "portall-test-busybox:1", d], check=True,
+                       env={**os.environ, "DOCKER_BUILDKIT": "0"}, capture_output=True)
+
+
 def main():
+    ensure_busybox_image()
     size = int(sh("docker", "image", "inspect", "--format", "{{.Size}}", IMAGE))
     print(f"image {IMAGE}: {size / 1e6:.1f} MB uncompressed")
     check(size <= SIZE_LIMIT, f"the image is at most {SIZE_LIMIT / 1e6:.0f} MB")
@@ -161,7 +174,6 @@ def main():
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'manual', 0)",
             [(1, "192.168.1.5", "nas", 8096, "TCP", "Jellyfin — médiathèque", 1),
              (2, "192.168.1.5", "nas", 53, "UDP", "Pi-hole DNS", 0)])
-        conn.execute("INSERT INTO setting (id, key, value) VALUES (1, 'docker_enabled', 'false')")
         conn.commit()
         conn.close()
         os.chmod(folder, 0o777)
