@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: deps deps-test site build run dev test test-rust test-e2e test-image lint fmt bench clean image image-context
+.PHONY: deps deps-test site build run dev test test-rust test-e2e test-image test-arm64 lint fmt bench clean image image-context release-arm64
 
 deps:
 	@scripts/deps.sh build
@@ -24,7 +24,7 @@ run: build
 
 ## Every test: formatting, clippy, unit + integration (real Docker), end-to-end (Playwright + chromium),
 ## and the container image as a user runs it.
-test: deps-test lint site test-rust test-e2e test-image
+test: deps-test lint site test-rust test-e2e test-image test-arm64
 
 lint:
 	cargo fmt --all -- --check
@@ -33,6 +33,7 @@ lint:
 
 test-rust:
 	cargo test --workspace
+	python3 -m openapi_spec_validator target/openapi.json
 
 ## End-to-end tests drive target/debug/portall (built by test-rust) in Debian's chromium.
 test-e2e:
@@ -60,6 +61,24 @@ image-context: deps site
 image: image-context
 	DOCKER_BUILDKIT=0 docker build -q -f docker/runtime.Dockerfile -t portall:latest target/image
 	@docker image inspect portall:latest --format 'portall:latest {{.Size}} bytes' 
+
+## A release binary for arm64 (Raspberry Pi homelabs): cross-compiled, static (glibc, crt-static), into
+## target/release-arm64/portall together with the browser assets (site/).
+ARM64 := aarch64-unknown-linux-gnu
+release-arm64: deps site
+	scripts/deps.sh arm64
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
+	cargo build --profile dist --target $(ARM64) -p server --bin portall
+	rm -rf target/release-arm64 && mkdir -p target/release-arm64
+	cp target/$(ARM64)/dist/portall target/release-arm64/portall
+	cp -r target/site target/release-arm64/site && rm -rf target/release-arm64/site/.stage
+	@file target/release-arm64/portall
+
+## The arm64 binary, run once under qemu-user: it must serve /healthz.
+test-arm64: release-arm64
+	scripts/test-arm64.sh target/release-arm64/portall
 
 ## The image as a user runs it: read-only, a fresh volume, health, sign-in, a Docker instance, SIGTERM.
 test-image: image

@@ -60,7 +60,20 @@ if [ "$MODE" = image ] || [ "$MODE" = test ]; then
     rustup target add x86_64-unknown-linux-musl
   fi
 fi
+# The arm64 release binary: the cross C compiler and libc, and qemu-user to run it once.
+if [ "$MODE" = arm64 ] || [ "$MODE" = test ]; then
+  apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file curl
+  if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+    log "rustup: adding aarch64-unknown-linux-gnu"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+fi
 if [ "$MODE" = test ]; then
+  # A second opinion on GET /api/openapi.json (written by the OpenAPI test).
+  python3 -c 'import openapi_spec_validator' 2>/dev/null || {
+    log "pip: installing openapi-spec-validator 0.9.0"
+    python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator==0.9.0'
+  }
   apt_install docker.io busybox-static chromium ca-certificates iproute2
   scripts/ensure-dockerd.sh
 fi

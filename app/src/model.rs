@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One row of the Ports page, with the legacy Portall field names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortEntry {
     pub id: i64,
     pub ip_address: String,
@@ -44,6 +45,7 @@ impl PortEntry {
 
 /// One instance's report of a Ports-page entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Discovery {
     pub instance_id: i64,
     pub name: String,

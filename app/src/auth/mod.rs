@@ -22,6 +22,7 @@ use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AuthMode {
     Password,
     Forward,
@@ -49,6 +50,7 @@ impl AuthMode {
 
 /// `GET /api/auth/status`: what a page or a script needs to know before anything else.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuthStatus {
     pub mode: AuthMode,
     pub setup_required: bool,
@@ -211,6 +213,7 @@ pub fn parse_token_name(input: &Value) -> Result<String, FieldErrors> {
 
 /// An API token as Settings lists it (never the token itself).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenView {
     pub id: i64,
     pub name: String,
@@ -222,6 +225,7 @@ pub struct TokenView {
 
 /// A token just created: the only time the token is shown.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub id: i64,
     pub name: String,

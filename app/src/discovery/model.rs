@@ -63,6 +63,7 @@ pub struct Binding {
 
 /// A source's error or skip reason, for the scan summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SourceIssue {
     pub source: String,
     pub message: String,
@@ -70,6 +71,7 @@ pub struct SourceIssue {
 
 /// The result of one scan of one instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScanSummary {
     pub containers: usize,
     pub bindings: usize,

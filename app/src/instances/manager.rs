@@ -36,7 +36,7 @@ pub type Notice = (u64, InstanceChange);
 const APPLY_WAIT: Duration = Duration::from_secs(2);
 
 /// The answer of a connection test.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TestOutcome {
     pub ok: bool,
     pub message: String,

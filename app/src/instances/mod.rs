@@ -26,6 +26,7 @@ pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum InstanceType {
     Docker,
     Portainer,
@@ -68,6 +69,7 @@ impl InstanceType {
 /// How a field is entered and stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FieldKind {
     Text,
     Url,
@@ -78,6 +80,7 @@ pub enum FieldKind {
 
 /// One type-specific configuration field, as `GET /docker/instances/types` describes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldSchema {
     pub name: String,
     pub label: String,
@@ -92,6 +95,7 @@ pub struct FieldSchema {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TypeSchema {
     #[serde(rename = "type")]
     pub instance_type: InstanceType,
@@ -739,6 +743,7 @@ pub fn redact_config(t: InstanceType, config: &Map<String, Value>) -> Map<String
 /// The state an instance block shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum InstanceState {
     Ok,
     /// The last scan read some environments/servers and failed on others (named in `last_error`).
@@ -754,6 +759,7 @@ pub enum InstanceState {
 
 /// What the scans of an instance left behind, as stored: times, the last error, what it reports now.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScanRecord {
     pub last_scan_at: Option<String>,
     pub last_success_at: Option<String>,
@@ -764,6 +770,7 @@ pub struct ScanRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstanceStatus {
     pub state: InstanceState,
     /// Flattened: the API's status object keeps its fields side by side.
@@ -776,6 +783,7 @@ pub struct InstanceStatus {
 
 /// An instance as the API and the UI see it: secrets never included.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstanceView {
     pub id: i64,
     pub name: String,

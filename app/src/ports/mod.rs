@@ -15,6 +15,7 @@ use serde_json::Value;
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Protocol {
     #[default]
     #[serde(rename = "TCP")]

@@ -19,6 +19,11 @@ fn sse(event: &LiveEvent) -> Event {
         .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
 }
 
+/// Live events (Server-Sent Events): `instances_changed`, `scan_started`, `scan_finished`,
+/// `ports_changed`, `resync`; each event's data is JSON.
+#[utoipa::path(get, path = "/api/events", tag = "system",
+    responses((status = 200, content_type = "text/event-stream", body = String),
+        (status = 401, body = crate::web::api::docs::ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

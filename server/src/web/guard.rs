@@ -124,6 +124,7 @@ fn is_public(path: &str) -> bool {
             | "/api/auth/setup"
             | "/api/auth/login"
             | "/api/auth/logout"
+            | "/api/openapi.json"
     ) || path.starts_with("/pkg/")
 }
 

@@ -7,6 +7,10 @@ use axum::Json;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
+/// Is the process up and the database usable. Open.
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()),
+    responses((status = 200, body = crate::web::api::docs::Health),
+        (status = 503, body = crate::web::api::docs::Health, description = "the database is unusable")))]
 pub async fn healthz(State(pool): State<SqlitePool>) -> (StatusCode, Json<Value>) {
     match db::check(&pool).await {
         Ok(()) => (

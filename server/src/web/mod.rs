@@ -76,10 +76,17 @@ pub fn router(state: AppState) -> Router {
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
     let options = state.leptos_options.clone();
+    let (rest, doc) = api::routes().split_for_parts();
+    let doc = Arc::new(api::docs::finish(doc));
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/api/events", get(events::stream))
-        .merge(api::routes())
+        .merge(rest)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

@@ -7,6 +7,7 @@ mod auth;
 mod docker_harness;
 mod legacy_upgrade;
 mod live_docker;
+mod openapi;
 mod scan_docker;
 mod scan_manager;
 mod scan_tls;

@@ -82,6 +82,7 @@ fn HealthDetails(health: SystemHealth) -> impl IntoView {
             <div class="detail-item"><dt>"Ports"</dt><dd id="port-count">{health.port_count}</dd></div>
             <div class="detail-item"><dt>"Integrations"</dt><dd>{health.instance_count}</dd></div>
             <div class="detail-item"><dt>"Portall"</dt><dd>{health.version.clone()}</dd></div>
+            <div class="detail-item"><dt>"API"</dt><dd><a href="/api/openapi.json" id="openapi-link" rel="external">"OpenAPI document"</a></dd></div>
             <div class="detail-item"><dt>"Checked"</dt><dd id="checked-at">{format!("{time} UTC")}</dd></div>
         </dl>
     }

@@ -11,19 +11,23 @@ use app::error::ServiceError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{delete, get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/status", get(status))
-        .route("/api/auth/setup", post(setup))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/password", post(change_password))
-        .route("/api/tokens", get(tokens).post(create_token))
-        .route("/api/tokens/{id}", delete(revoke_token))
+use super::docs::{Credentials, ErrorBody, PasswordChange, SignedIn, TokenName, ValidationErrors};
+use app::auth::{AuthStatus, CreatedToken, TokenView};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(setup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
+        .routes(routes!(tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// The peer address and user agent, for the rate limit and the session record.
@@ -117,6 +121,9 @@ fn first_message(e: &ServiceError) -> String {
     }
 }
 
+/// The auth mode, whether the first-run setup is due, and who is signed in. Open.
+#[utoipa::path(get, path = "/api/auth/status", tag = "auth", security(()),
+    responses((status = 200, body = AuthStatus)))]
 async fn status(
     State(s): State<AppState>,
     who: Option<Extension<Principal>>,
@@ -124,6 +131,11 @@ async fn status(
     Ok(Json(s.services.auth.status(who.as_deref()).await?))
 }
 
+/// Creates the admin account (only while none exists) and signs it in (session cookie). Open.
+/// Also takes the setup page's HTML form, answered with a redirect.
+#[utoipa::path(post, path = "/api/auth/setup", tag = "auth", security(()), request_body = Credentials,
+    responses((status = 201, body = SignedIn, headers(("set-cookie" = String, description = "portall_session"))),
+        (status = 409, body = ErrorBody, description = "an account exists"), (status = 422, body = ValidationErrors)))]
 async fn setup(
     State(s): State<AppState>,
     Meta(meta): Meta,
@@ -144,6 +156,12 @@ async fn setup(
     }
 }
 
+/// Signs in (session cookie). Open. Five failures from one address within 15 minutes: 429 with
+/// `Retry-After`. Also takes the login page's HTML form, answered with a redirect.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", security(()), request_body = Credentials,
+    responses((status = 200, body = SignedIn, headers(("set-cookie" = String, description = "portall_session"))),
+        (status = 401, body = ErrorBody, description = "wrong username or password"),
+        (status = 429, body = ErrorBody, headers(("retry-after" = u64))), (status = 422, body = ValidationErrors)))]
 async fn login(
     State(s): State<AppState>,
     Meta(meta): Meta,
@@ -170,6 +188,8 @@ async fn login(
     }
 }
 
+/// Ends this session and clears the cookie. Open (without a session it only clears the cookie).
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(()), responses((status = 204)))]
 async fn logout(State(s): State<AppState>, req: Request) -> Response {
     let form = req
         .headers()
@@ -193,6 +213,9 @@ async fn logout(State(s): State<AppState>, req: Request) -> Response {
     resp
 }
 
+/// Changes the signed-in account's password; every other session of it ends.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
 async fn change_password(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -202,10 +225,16 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The API tokens (never the tokens themselves: a name, the first characters, last use).
+#[utoipa::path(get, path = "/api/tokens", tag = "auth",
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
 async fn tokens(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(s.services.auth.tokens().await?).into_response())
 }
 
+/// A new API token for scripts; the answer is the only time it is shown.
+#[utoipa::path(post, path = "/api/tokens", tag = "auth", request_body = TokenName,
+    responses((status = 201, body = CreatedToken), (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
 async fn create_token(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -220,6 +249,9 @@ async fn create_token(
         .into_response())
 }
 
+/// Revokes a token: it stops working at once.
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn revoke_token(State(s): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
     s.services.auth.revoke_token(id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -10,18 +10,21 @@ use app::instances::{InstanceType, InstanceView, DEFAULT_DOCKER_HOST, SCAN_INTER
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::docs::{ErrorBody, LegacyContainers, LegacyScan, ValidationErrors};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/docker/settings", get(get_settings).post(post_settings))
-        .route("/docker/scan", post(scan_docker))
-        .route("/docker/import_from_portainer", post(scan_portainer))
-        .route("/docker/import_from_komodo", post(scan_komodo))
-        .route("/docker/containers", get(containers))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, post_settings))
+        .routes(routes!(scan_docker))
+        .routes(routes!(scan_portainer))
+        .routes(routes!(scan_komodo))
+        .routes(routes!(containers))
 }
 
 /// Scans every enabled instance of one type, one after the other; one result per instance.
@@ -61,6 +64,9 @@ async fn scan_type(
     Ok(json!({"success": success, "message": message, "results": results}))
 }
 
+/// Deprecated: scans every enabled Docker integration (use `/docker/instances/{id}/scan`).
+#[utoipa::path(post, path = "/docker/scan", tag = "legacy",
+    responses((status = 200, body = LegacyScan), (status = 401, body = ErrorBody)))]
 async fn scan_docker(State(m): State<InstanceManager>, State(s): State<ScanManager>) -> Response {
     deprecated(
         "/docker/instances/{id}/scan",
@@ -68,6 +74,9 @@ async fn scan_docker(State(m): State<InstanceManager>, State(s): State<ScanManag
     )
 }
 
+/// Deprecated: scans every enabled Portainer integration.
+#[utoipa::path(post, path = "/docker/import_from_portainer", tag = "legacy",
+    responses((status = 200, body = LegacyScan), (status = 401, body = ErrorBody)))]
 async fn scan_portainer(
     State(m): State<InstanceManager>,
     State(s): State<ScanManager>,
@@ -78,6 +87,9 @@ async fn scan_portainer(
     )
 }
 
+/// Deprecated: scans every enabled Komodo integration.
+#[utoipa::path(post, path = "/docker/import_from_komodo", tag = "legacy",
+    responses((status = 200, body = LegacyScan), (status = 401, body = ErrorBody)))]
 async fn scan_komodo(State(m): State<InstanceManager>, State(s): State<ScanManager>) -> Response {
     deprecated(
         "/docker/instances/{id}/scan",
@@ -85,7 +97,10 @@ async fn scan_komodo(State(m): State<InstanceManager>, State(s): State<ScanManag
     )
 }
 
-/// The default Docker instance's containers, read live, as the legacy route listed them.
+/// Deprecated: the "Default Docker" integration's containers, read live, in the Python Portall's shape.
+#[utoipa::path(get, path = "/docker/containers", tag = "legacy",
+    responses((status = 200, body = LegacyContainers), (status = 404, body = ErrorBody),
+        (status = 502, body = ErrorBody, description = "the engine could not be read"), (status = 401, body = ErrorBody)))]
 async fn containers(State(m): State<InstanceManager>) -> Response {
     deprecated("/docker/instances", list_default_containers(&m).await)
 }
@@ -217,6 +232,9 @@ pub fn legacy_settings(list: &[InstanceView]) -> BTreeMap<String, String> {
     out
 }
 
+/// Deprecated: the 16 legacy settings keys, from the default integrations (secrets always empty).
+#[utoipa::path(get, path = "/docker/settings", tag = "legacy",
+    responses((status = 200, body = BTreeMap<String, String>), (status = 401, body = ErrorBody)))]
 async fn get_settings(State(m): State<InstanceManager>) -> Response {
     let result = m.list().await.map(|list| Json(legacy_settings(&list)));
     deprecated("/docker/instances", result.map_err(ApiError::from))
@@ -231,7 +249,11 @@ fn truthy(v: Option<&String>) -> bool {
     })
 }
 
-/// Applies one of the old settings forms (Docker, Portainer or Komodo keys) to the default instances.
+/// Deprecated: applies one of the old settings forms (`docker_*`, `portainer_*` or `komodo_*` keys,
+/// form-encoded) to the default integrations.
+#[utoipa::path(post, path = "/docker/settings", tag = "legacy",
+    request_body(content = BTreeMap<String, String>, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = Object), (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
 async fn post_settings(
     State(m): State<InstanceManager>,
     Form(form): Form<HashMap<String, String>>,

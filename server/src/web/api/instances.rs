@@ -10,21 +10,21 @@ use app::instances::{type_schemas, InstanceView, TypeSchema};
 use app::instances::{InstanceManager, TestOutcome};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/docker/instances", get(list).post(create))
-        .route("/docker/instances/types", get(types))
-        .route("/docker/instances/test", post(test_unsaved))
-        .route(
-            "/docker/instances/{id}",
-            get(show).put(update).delete(remove),
-        )
-        .route("/docker/instances/{id}/test", post(test_saved))
-        .route("/docker/instances/{id}/scan", post(scan))
+use super::docs::{ErrorBody, InstanceInput, ScanAnswer, ValidationErrors};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(types))
+        .routes(routes!(test_unsaved))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(test_saved))
+        .routes(routes!(scan))
 }
 
 /// The answer of a scan request: the summary, or why it failed, and the instance as it is now.
@@ -48,6 +48,11 @@ pub async fn scan_response(
     Ok(Json(body))
 }
 
+/// Scan now; the answer waits for the scan (which finishes even if the client goes away).
+#[utoipa::path(post, path = "/docker/instances/{id}/scan", tag = "integrations",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ScanAnswer), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "disabled, or already scanning"), (status = 401, body = ErrorBody)))]
 async fn scan(
     State(m): State<InstanceManager>,
     State(scans): State<ScanManager>,
@@ -57,14 +62,22 @@ async fn scan(
     scan_response(&m, id, result).await
 }
 
+/// Every integration, secrets redacted (`<secret>_set`), with its scan status.
+#[utoipa::path(get, path = "/docker/instances", tag = "integrations",
+    responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody)))]
 async fn list(State(m): State<InstanceManager>) -> Result<Json<Vec<InstanceView>>, ApiError> {
     Ok(Json(m.list().await?))
 }
 
+/// The fields of each integration type.
+#[utoipa::path(get, path = "/docker/instances/types", tag = "integrations",
+    responses((status = 200, body = Vec<TypeSchema>), (status = 401, body = ErrorBody)))]
 async fn types() -> Json<Vec<TypeSchema>> {
     Json(type_schemas())
 }
 
+#[utoipa::path(post, path = "/docker/instances", tag = "integrations", request_body = InstanceInput,
+    responses((status = 201, body = InstanceView), (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
 async fn create(
     State(m): State<InstanceManager>,
     JsonBody(body): JsonBody,
@@ -72,6 +85,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(m.create(&body).await?)))
 }
 
+#[utoipa::path(get, path = "/docker/instances/{id}", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn show(
     State(m): State<InstanceManager>,
     Id(id): Id,
@@ -79,6 +94,11 @@ async fn show(
     Ok(Json(m.get(id).await?))
 }
 
+/// A partial update: omitted fields keep their value.
+#[utoipa::path(put, path = "/docker/instances/{id}", tag = "integrations", params(("id" = i64, Path)),
+    request_body = InstanceInput,
+    responses((status = 200, body = InstanceView), (status = 422, body = ValidationErrors),
+        (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn update(
     State(m): State<InstanceManager>,
     Id(id): Id,
@@ -87,11 +107,17 @@ async fn update(
     Ok(Json(m.update(id, &body).await?))
 }
 
+/// Deletes the integration and the entries only it discovered (manual entries stay).
+#[utoipa::path(delete, path = "/docker/instances/{id}", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn remove(State(m): State<InstanceManager>, Id(id): Id) -> Result<StatusCode, ApiError> {
     m.delete(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Tests a saved integration's connection.
+#[utoipa::path(post, path = "/docker/instances/{id}/test", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = TestOutcome), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn test_saved(
     State(m): State<InstanceManager>,
     Id(id): Id,
@@ -99,6 +125,9 @@ async fn test_saved(
     Ok(Json(m.test_saved(id).await?))
 }
 
+/// Tests unsaved values; with `id`, blank secrets come from that integration (same address only).
+#[utoipa::path(post, path = "/docker/instances/test", tag = "integrations", request_body = InstanceInput,
+    responses((status = 200, body = TestOutcome), (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
 async fn test_unsaved(
     State(m): State<InstanceManager>,
     JsonBody(body): JsonBody,

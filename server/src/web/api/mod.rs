@@ -2,14 +2,19 @@
 
 pub mod auth;
 pub mod compat;
+pub mod docs;
 pub mod instances;
 pub mod ports;
 
 use super::AppState;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every REST route, each documented where it is registered (`#[utoipa::path]` on its handler).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(super::health::healthz))
+        .routes(routes!(super::events::stream))
         .merge(auth::routes())
         .merge(instances::routes())
         .merge(ports::routes())

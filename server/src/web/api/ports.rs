@@ -7,24 +7,35 @@ use app::model::PortEntry;
 use app::ports::service;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use sqlx::SqlitePool;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/ports", get(list).post(create))
-        .route("/api/ports/{id}", get(show).put(update).delete(remove))
+use super::docs::{ErrorBody, PortInput, ValidationErrors};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
+/// Every entry, with the legacy field names and who discovered it.
+#[utoipa::path(get, path = "/api/ports", tag = "ports",
+    responses((status = 200, body = Vec<PortEntry>), (status = 401, body = ErrorBody)))]
 async fn list(State(pool): State<SqlitePool>) -> Result<Json<Vec<PortEntry>>, ApiError> {
     Ok(Json(service::list(&pool).await?))
 }
 
+#[utoipa::path(get, path = "/api/ports/{id}", tag = "ports", params(("id" = i64, Path)),
+    responses((status = 200, body = PortEntry), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn show(State(pool): State<SqlitePool>, Id(id): Id) -> Result<Json<PortEntry>, ApiError> {
     Ok(Json(service::get(&pool, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/ports", tag = "ports", request_body = PortInput,
+    responses((status = 201, body = PortEntry), (status = 422, body = ValidationErrors),
+        (status = 409, body = ErrorBody, description = "the address has that port already"), (status = 401, body = ErrorBody)))]
 async fn create(
     State(pool): State<SqlitePool>,
     JsonBody(body): JsonBody,
@@ -35,6 +46,9 @@ async fn create(
     ))
 }
 
+#[utoipa::path(put, path = "/api/ports/{id}", tag = "ports", params(("id" = i64, Path)), request_body = PortInput,
+    responses((status = 200, body = PortEntry), (status = 422, body = ValidationErrors),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn update(
     State(pool): State<SqlitePool>,
     Id(id): Id,
@@ -43,6 +57,8 @@ async fn update(
     Ok(Json(service::update(&pool, id, &body).await?))
 }
 
+#[utoipa::path(delete, path = "/api/ports/{id}", tag = "ports", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn remove(State(pool): State<SqlitePool>, Id(id): Id) -> Result<StatusCode, ApiError> {
     service::delete(&pool, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,0 +1,167 @@
+//! The OpenAPI 3.1 document (`GET /api/openapi.json`). The REST routes are registered through
+//! `utoipa_axum`'s `OpenApiRouter`, so a route exists exactly when it is documented; this module holds
+//! what the handlers' own types cannot say: the request bodies (the handlers take loose JSON and
+//! parse it with the shared validators), the error shapes and the two ways to authenticate.
+
+use app::discovery::model::ScanSummary;
+use app::instances::{InstanceType, InstanceView};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{OpenApi, SecurityRequirement};
+use utoipa::ToSchema;
+
+/// An error outside the field model: `{"error": "..."}` (401, 403, 404, 409, 415, 429, 500).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// Bad input (422): field → messages. Nothing was stored.
+#[derive(Serialize, ToSchema)]
+pub struct ValidationErrors {
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+/// An integration as created or updated; on update every field is optional and omitted ones keep
+/// their value. Secrets (`api_key`, `api_secret`, `tls_key`) are write-only: blank keeps the stored one,
+/// unless the address (`url`, `host`) changes, which needs them again.
+#[derive(Serialize, ToSchema)]
+pub struct InstanceInput {
+    #[serde(rename = "type")]
+    pub instance_type: Option<InstanceType>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub auto_detect: Option<bool>,
+    /// Seconds between automatic scans (60–86400).
+    pub scan_interval: Option<i64>,
+    /// The type's fields, as `GET /docker/instances/types` describes them.
+    #[schema(value_type = Object)]
+    pub config: Option<serde_json::Value>,
+}
+
+/// A Ports-page entry as created or updated.
+#[derive(Serialize, ToSchema)]
+pub struct PortInput {
+    pub ip_address: String,
+    pub nickname: Option<String>,
+    pub port_number: u16,
+    /// TCP (default) or UDP.
+    pub port_protocol: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The answer of a scan: the summary, or the error that stopped it, and the instance as it is now.
+#[derive(Serialize, ToSchema)]
+pub struct ScanAnswer {
+    pub ok: bool,
+    pub summary: Option<ScanSummary>,
+    pub error: Option<String>,
+    pub instance: InstanceView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Credentials {
+    pub username: String,
+    /// At least 12 characters on setup.
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    pub user: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenName {
+    pub name: String,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `error`.
+    pub status: String,
+    /// `ok`, or why the database cannot answer.
+    pub database: String,
+}
+
+/// A legacy route's answer: `{"success", "message", "results"}` (scans) or the settings map.
+#[derive(Serialize, ToSchema)]
+pub struct LegacyScan {
+    pub success: bool,
+    pub message: String,
+    #[schema(value_type = Vec<Object>)]
+    pub results: Vec<serde_json::Value>,
+}
+
+/// `GET /docker/containers`, in the Python Portall's shape.
+#[derive(Serialize, ToSchema)]
+pub struct LegacyContainers {
+    pub containers: Vec<LegacyContainer>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LegacyContainer {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    pub status: String,
+    /// `{"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}`; `null` for exposed, unpublished ports.
+    #[schema(value_type = Object)]
+    pub ports: serde_json::Value,
+}
+
+pub const SESSION: &str = "session";
+pub const BEARER: &str = "bearer";
+
+/// Title, version, the two security schemes, and "either of them" as the default requirement
+/// (the open routes say `security(())`).
+pub fn finish(mut doc: OpenApi) -> OpenApi {
+    doc.info.title = "Portall".into();
+    doc.info.description = Some(
+        "What listens where, and is this port free. Every route needs a session cookie (sign in with \
+         POST /api/auth/login) or an API token (Authorization: Bearer ptl_…) unless Portall runs with \
+         PORTALL_AUTH=none; the routes marked open do not."
+            .into(),
+    );
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        SESSION,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("portall_session"))),
+    );
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    // Handlers in different modules share names (`list`, `create`): ids from method and path instead.
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let slug: String = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.trim_matches(|c| c == '{' || c == '}'))
+            .collect::<Vec<_>>()
+            .join("_");
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+        ] {
+            if let Some(op) = op {
+                op.operation_id = Some(format!("{method}_{slug}"));
+            }
+        }
+    }
+    doc.security = Some(vec![
+        SecurityRequirement::new(SESSION, Vec::<String>::new()),
+        SecurityRequirement::new(BEARER, Vec::<String>::new()),
+    ]);
+    doc
+}
