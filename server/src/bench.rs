@@ -215,28 +215,23 @@ async fn measure(
             .map_err(|e| format!("{e:?}"))?;
         let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
         let config = manager.effective_config(&row);
+        let scan = || {
+            app::discovery::scan_instance(
+                &pool,
+                &row,
+                &config,
+                None,
+                app::discovery::scheduler::SCAN_DEADLINE,
+            )
+        };
         let start = Instant::now();
-        let first = app::discovery::scan_instance(
-            &pool,
-            &row,
-            &config,
-            None,
-            app::discovery::scheduler::SCAN_DEADLINE,
-        )
-        .await?;
+        let first = scan().await?;
         colds.push(start.elapsed());
         bindings = first.bindings;
         if round == 0 {
             for _ in 0..5 {
                 let start = Instant::now();
-                app::discovery::scan_instance(
-                    &pool,
-                    &row,
-                    &config,
-                    None,
-                    app::discovery::scheduler::SCAN_DEADLINE,
-                )
-                .await?;
+                scan().await?;
                 warms.push(start.elapsed());
             }
         }

@@ -265,6 +265,30 @@ fn parse_security(args: &Args) -> Result<Security, StartupError> {
     })
 }
 
+/// A whole number within `range`, else an error naming the variable and the range.
+fn number_in(
+    value: &str,
+    range: std::ops::RangeInclusive<u64>,
+    name: &'static str,
+    what: &str,
+) -> Result<u64, StartupError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "'{value}' is not {what} from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
 fn invalid(name: &'static str, reason: impl Into<String>) -> StartupError {
     StartupError::Config {
         name,
@@ -303,48 +327,26 @@ impl Config {
                 Some(h.to_string())
             }
         };
-        let scan_concurrency = args
-            .scan_concurrency
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=256).contains(n))
-            .ok_or_else(|| {
-                invalid(
-                    "PORTALL_SCAN_CONCURRENCY (--scan-concurrency)",
-                    format!("'{}' is not a number from 1 to 256", args.scan_concurrency),
-                )
-            })?;
+        let scan_concurrency = number_in(
+            &args.scan_concurrency,
+            1..=256,
+            "PORTALL_SCAN_CONCURRENCY (--scan-concurrency)",
+            "a number",
+        )? as usize;
         let security = parse_security(&args)?;
-        let max_connections = args
-            .max_connections
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (8..=65_536).contains(n))
-            .ok_or_else(|| {
-                invalid(
-                    "PORTALL_MAX_CONNECTIONS (--max-connections)",
-                    format!("'{}' is not a number from 8 to 65536", args.max_connections),
-                )
-            })?;
-        let idle_timeout = args
-            .idle_timeout
-            .trim()
-            .parse::<u64>()
-            .ok()
-            // Above the event stream's 15 s keep-alive, or live updates would be cut.
-            .filter(|n| (20..=3600).contains(n))
-            .map(std::time::Duration::from_secs)
-            .ok_or_else(|| {
-                invalid(
-                    "PORTALL_IDLE_TIMEOUT (--idle-timeout)",
-                    format!(
-                        "'{}' is not a number of seconds from 20 to 3600",
-                        args.idle_timeout
-                    ),
-                )
-            })?;
+        let max_connections = number_in(
+            &args.max_connections,
+            8..=65_536,
+            "PORTALL_MAX_CONNECTIONS (--max-connections)",
+            "a number",
+        )? as usize;
+        // Above the event stream's 15 s keep-alive, or live updates would be cut.
+        let idle_timeout = std::time::Duration::from_secs(number_in(
+            &args.idle_timeout,
+            20..=3600,
+            "PORTALL_IDLE_TIMEOUT (--idle-timeout)",
+            "a number of seconds",
+        )?);
         Ok(Config {
             security,
             max_connections,
