@@ -297,47 +297,31 @@ impl ScanManager {
     /// Runs the instance's loop, and runs it again when it panics (a bug in a client or the reconcile
     /// must not stop an instance's scans for good); the crash is recorded in the instance's status.
     async fn supervise(&self, id: i64, token: CancellationToken, wake: Arc<Notify>) {
-        let mut crashes = 0u32;
-        loop {
-            let me = self.clone();
-            let (t, w) = (token.clone(), wake.clone());
-            match tokio::spawn(async move { me.auto_loop(id, t, w).await }).await {
-                Ok(()) => return,
-                Err(e) if e.is_panic() => {
-                    crashes += 1;
-                    let why = e
-                        .into_panic()
-                        .downcast::<String>()
-                        .map(|s| *s)
-                        .or_else(|p| p.downcast::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|_| "unknown cause".into());
-                    let message = format!("the scan task crashed ({why}); restarted");
-                    tracing::error!(instance = id, crashes, "{message}");
-                    let failed: Result<super::model::ScanSummary, String> = Err(message.clone());
-                    let _ = crate::instances::store::record_scan(
-                        self.inner.instances.pool(),
-                        id,
-                        &failed,
-                        0,
-                    )
-                    .await;
-                    self.inner
-                        .instances
-                        .events()
-                        .publish(LiveEvent::ScanFinished {
-                            instance_id: id,
-                            ok: false,
-                            message,
-                        });
-                    let pause = backoff(crashes, Duration::from_secs(300));
-                    tokio::select! {
-                        _ = token.cancelled() => return,
-                        _ = tokio::time::sleep(pause) => {}
-                    }
-                }
-                Err(_) => return, // cancelled with the runtime
+        let me = self.clone();
+        let (t, w) = (token.clone(), wake.clone());
+        let run = move || {
+            let (me, t, w) = (me.clone(), t.clone(), w.clone());
+            async move { me.auto_loop(id, t, w).await }
+        };
+        let me = self.clone();
+        let crashed = move |message: String| {
+            let me = me.clone();
+            async move {
+                let failed: Result<super::model::ScanSummary, String> = Err(message.clone());
+                let _ =
+                    crate::instances::store::record_scan(me.inner.instances.pool(), id, &failed, 0)
+                        .await;
+                me.inner
+                    .instances
+                    .events()
+                    .publish(LiveEvent::ScanFinished {
+                        instance_id: id,
+                        ok: false,
+                        message,
+                    });
             }
-        }
+        };
+        restart_on_panic(id, &token, run, crashed).await;
     }
 
     async fn auto_loop(&self, id: i64, token: CancellationToken, wake: Arc<Notify>) {
@@ -502,6 +486,45 @@ impl ScanManager {
     }
 }
 
+/// Runs `task` until it returns. A panic (a bug in a client or the reconcile) must not stop an
+/// instance's scans for good: it is reported to `crashed` and the task runs again after a backoff.
+async fn restart_on_panic<T, TF, C, CF>(
+    id: i64,
+    token: &CancellationToken,
+    mut task: T,
+    mut crashed: C,
+) where
+    T: FnMut() -> TF,
+    TF: std::future::Future<Output = ()> + Send + 'static,
+    C: FnMut(String) -> CF,
+    CF: std::future::Future<Output = ()>,
+{
+    let mut crashes = 0u32;
+    loop {
+        match tokio::spawn(task()).await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => {
+                crashes += 1;
+                let why = e
+                    .into_panic()
+                    .downcast::<String>()
+                    .map(|s| *s)
+                    .or_else(|p| p.downcast::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|_| "unknown cause".into());
+                let message = format!("the scan task crashed ({why}); restarted");
+                tracing::error!(instance = id, crashes, "{message}");
+                crashed(message).await;
+                let pause = backoff(crashes, Duration::from_secs(300));
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
+            Err(_) => return, // cancelled with the runtime
+        }
+    }
+}
+
 /// Waits until wake-ups have been quiet for `quiet`, or `max` has passed; false when cancelled
 /// meanwhile.
 async fn settle(wake: &Notify, token: &CancellationToken, quiet: Duration, max: Duration) -> bool {
@@ -541,6 +564,33 @@ impl Drop for ScanningMarker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_task_is_reported_and_runs_again() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let runs = Arc::new(AtomicU32::new(0));
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let token = CancellationToken::new();
+        let r = runs.clone();
+        let task = move || {
+            let r = r.clone();
+            async move {
+                if r.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("bug number {}", r.load(Ordering::SeqCst));
+                }
+            }
+        };
+        let rep = reports.clone();
+        let crashed = move |m: String| {
+            rep.lock().unwrap().push(m);
+            async {}
+        };
+        restart_on_panic(7, &token, task, crashed).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "ran again after each panic");
+        let reports = reports.lock().unwrap().clone();
+        assert_eq!(reports.len(), 2);
+        assert!(reports[0].contains("crashed (bug number 1)"), "{reports:?}");
+    }
 
     /// Pool exhaustion (or a locked database) while a scan starts is a failed scan, retried with
     /// backoff; only a deleted instance is `NotFound`, which ends the instance's task.
