@@ -40,9 +40,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def check(condition, what):
+def check(condition, what, detail=""):
+    """Prints `what`; on failure also the detail (an answer's body), and stops."""
     if not condition:
-        raise SystemExit(f"FAILED: {what}")
+        raise SystemExit(f"FAILED: {what} {detail}")
     print(f"ok: {what}")
 
 
@@ -134,18 +135,18 @@ def main():
     status, body = api.call("GET", "/api/ports")
     check(status == 401, "the API needs a session (password mode by default)")
     status, body = api.call("POST", "/api/auth/setup", {"username": "admin", "password": PASSWORD})
-    check(status == 201, f"first-run setup creates the admin account ({status} {body})")
+    check(status == 201, "first-run setup creates the admin account", f"({status} {body})")
     status, inst = api.call("POST", "/docker/instances", {
         "type": "docker", "name": "engine", "auto_detect": False,
         "config": {"host": "unix:///var/run/docker.sock", "public_host": "192.0.2.70"}})
-    check(status == 201, f"a Docker instance through the mounted socket ({status} {inst})")
+    check(status == 201, "a Docker instance through the mounted socket", f"({status} {inst})")
     published = free_port()
     web = f"{TAG}-web"
     sh("docker", "run", "-d", "--name", web, "-p", f"127.0.0.1:{published}:80",
        "portall-test-busybox:1", "sleep", "3600")
     created["containers"].append(web)
     status, result = api.call("POST", f"/docker/instances/{inst['id']}/scan")
-    check(status == 200 and result.get("ok"), f"a scan through the socket ({status} {result})")
+    check(status == 200 and result.get("ok"), "a scan through the socket", f"({status} {result})")
     status, ports = api.call("GET", "/api/ports")
     check(any(p["port_number"] == published for p in ports), f"the container's port {published} is listed")
 
