@@ -83,8 +83,9 @@ pub struct Auth {
     pool: SqlitePool,
     mode: AuthMode,
     limiter: Arc<Limiter>,
-    /// A hash verified for unknown names (same work as a real one).
-    decoy: Arc<String>,
+    /// A hash verified for unknown names (same work as a real one); made on the first such login,
+    /// not at start-up.
+    decoy: Arc<tokio::sync::OnceCell<String>>,
 }
 
 fn random_hex() -> String {
@@ -133,12 +134,11 @@ const WRONG_PAIR: &str = "wrong username or password";
 
 impl Auth {
     pub fn new(pool: SqlitePool, mode: AuthMode) -> Self {
-        let decoy = hash_blocking("portall-decoy-password").unwrap_or_default();
         Self {
             pool,
             mode,
             limiter: Arc::default(),
-            decoy: Arc::new(decoy),
+            decoy: Arc::default(),
         }
     }
 
@@ -226,10 +226,14 @@ impl Auth {
             return Err(ServiceError::RateLimited(wait));
         }
         let user = store::user_by_name(&self.pool, &c.username).await?;
-        let hash = user
-            .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_else(|| self.decoy.to_string());
+        let hash = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => self
+                .decoy
+                .get_or_try_init(|| hash("portall-decoy-password".into()))
+                .await?
+                .clone(),
+        };
         let ok = verify(c.password, hash).await && user.is_some();
         match user.filter(|_| ok) {
             Some(u) => {

@@ -165,26 +165,28 @@ pub async fn use_token(
     pool: &SqlitePool,
     digest: &str,
 ) -> Result<Option<(i64, i64, String)>, StoreError> {
-    let found: Option<(i64, i64, String)> = sqlx::query(
-        "SELECT t.id, t.user_id, u.username FROM api_token t JOIN auth_user u ON u.id = t.user_id \
-         WHERE t.digest = ?",
+    let Some(row) = sqlx::query(
+        "SELECT t.id, t.user_id, u.username, (t.last_used_at IS NULL \
+             OR t.last_used_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 minute')) AS stale \
+         FROM api_token t JOIN auth_user u ON u.id = t.user_id WHERE t.digest = ?",
     )
     .bind(digest)
     .fetch_optional(pool)
     .await?
-    .map(|r| (r.get(0), r.get(1), r.get(2)));
-    if let Some((id, _, _)) = &found {
-        // At most one write a minute per token: a script polling every second costs no writes.
+    else {
+        return Ok(None);
+    };
+    let id: i64 = row.get(0);
+    // At most one write a minute per token: a script polling every second takes no write lock.
+    if row.get::<bool, _>(3) {
         sqlx::query(
-            "UPDATE api_token SET last_used_at = strftime('%Y-%m-%d %H:%M:%f', 'now') \
-             WHERE id = ? AND (last_used_at IS NULL \
-             OR last_used_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 minute'))",
+            "UPDATE api_token SET last_used_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = ?",
         )
         .bind(id)
         .execute(pool)
         .await?;
     }
-    Ok(found)
+    Ok(Some((id, row.get(1), row.get(2))))
 }
 
 pub async fn tokens(pool: &SqlitePool) -> Result<Vec<TokenView>, StoreError> {

@@ -23,10 +23,16 @@ fn login_error(code: &str) -> String {
     }
 }
 
+/// A query parameter as the form's redirect left it ("" when absent).
+fn query_value(k: &str) -> String {
+    use_query_map()
+        .with_untracked(|q| q.get(k))
+        .unwrap_or_default()
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let query = use_query_map();
-    let get = move |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
+    let get = query_value;
     let error = get("error");
     let next = get("next");
     let username = get("username");
@@ -63,8 +69,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let query = use_query_map();
-    let get = move |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
+    let get = query_value;
     let error = get("error");
     let username = get("username");
     let min = PASSWORD_MIN.to_string();

@@ -8,6 +8,7 @@
 //! preflight, e.g. `text/plain;+json`) are refused outright.
 
 use super::error::client_error;
+use super::extract::media_type;
 use super::AppState;
 use crate::config::AllowedHosts;
 use axum::extract::{Request, State};
@@ -42,12 +43,8 @@ pub fn is_cross_site(
 
 /// A body a cross-site page can send without a preflight and that is not a form: `text/plain`.
 fn is_plain_text_body(headers: &axum::http::HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.to_str().map_or(true, |v| {
-            let essence = v.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("text/plain")
-        })
-    })
+    // Unreadable counts as plain text: refused.
+    media_type(headers).is_some_and(|t| t == "text/plain" || t.is_empty())
 }
 
 pub async fn same_origin_only(State(s): State<AppState>, req: Request, next: Next) -> Response {

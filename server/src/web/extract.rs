@@ -3,7 +3,7 @@
 use super::error::client_error;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
@@ -14,7 +14,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = content_type(&req).is_some_and(is_json_type);
+        let is_json = media_type(req.headers()).is_some_and(|t| is_json_type(&t));
         if !is_json {
             return Err(client_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -38,25 +38,27 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
-fn content_type(req: &Request) -> Option<&str> {
-    req.headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+/// The body's media type, lowercase, without parameters (`text/plain;+json` → `text/plain`); `None`
+/// when absent, `Some("")` when unreadable.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::CONTENT_TYPE).map(|v| {
+        v.to_str()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    })
 }
 
-/// An HTML form's body type.
-pub fn is_form_type(content_type: &str) -> bool {
-    content_type.starts_with("application/x-www-form-urlencoded")
+/// An HTML form's body.
+pub fn is_form(headers: &HeaderMap) -> bool {
+    media_type(headers).as_deref() == Some("application/x-www-form-urlencoded")
 }
 
-/// `application/json` or `application/<something>+json`, parameters ignored; `text/plain;+json` is not.
-fn is_json_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+/// `application/json` or `application/<something>+json`; `text/plain;+json` is not.
+fn is_json_type(essence: &str) -> bool {
     essence == "application/json"
         || essence
             .strip_prefix("application/")
@@ -74,7 +76,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonOrForm {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = content_type(&req).is_some_and(is_form_type);
+        let is_form = is_form(req.headers());
         if !is_form {
             let JsonBody(value) = JsonBody::from_request(req, state).await?;
             return Ok(JsonOrForm { value, form: false });
@@ -113,12 +115,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn essence(ct: &str) -> String {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, ct.parse().unwrap());
+        media_type(&h).unwrap()
+    }
+
     #[test]
     fn json_types_by_essence() {
-        assert!(super::is_json_type("application/json"));
-        assert!(super::is_json_type("Application/JSON; charset=utf-8"));
-        assert!(super::is_json_type("application/merge-patch+json"));
-        assert!(!super::is_json_type("text/plain;+json"));
-        assert!(!super::is_json_type("text/plain; application/json"));
+        assert!(is_json_type(&essence("application/json")));
+        assert!(is_json_type(&essence("Application/JSON; charset=utf-8")));
+        assert!(is_json_type(&essence("application/merge-patch+json")));
+        assert!(!is_json_type(&essence("text/plain;+json")));
+        assert!(!is_json_type(&essence("text/plain; application/json")));
     }
 }

@@ -111,21 +111,25 @@ pub async fn request_timeout(req: Request, next: Next) -> Response {
     }
 }
 
-/// Paths anyone may load: health, the browser assets, and the way in.
-fn is_public(path: &str) -> bool {
+/// What anyone may load and needs no identity: health, the browser assets, the API document.
+fn is_static(path: &str) -> bool {
     matches!(
         path,
-        "/healthz"
-            | "/login"
+        "/healthz" | "/favicon.svg" | "/portall.css" | "/api/openapi.json"
+    ) || path.starts_with("/pkg/")
+}
+
+/// The way in: open, but the pages depend on whether an account exists or one is signed in.
+fn is_way_in(path: &str) -> bool {
+    matches!(
+        path,
+        "/login"
             | "/setup"
-            | "/favicon.svg"
-            | "/portall.css"
             | "/api/auth/status"
             | "/api/auth/setup"
             | "/api/auth/login"
             | "/api/auth/logout"
-            | "/api/openapi.json"
-    ) || path.starts_with("/pkg/")
+    )
 }
 
 /// A person's browser loading a page (redirect it) rather than a script or the app's own calls (401).
@@ -178,6 +182,10 @@ fn unauthorized(message: &str, setup_required: bool) -> Response {
 
 pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    // Assets and health: no session lookup on every script, style and probe.
+    if is_static(&path) {
+        return next.run(req).await;
+    }
     let auth = &s.services.auth;
     let principal = match s.security.mode {
         AuthMode::None => Some(Principal {
@@ -215,8 +223,9 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
         req.extensions_mut().insert(p);
         return next.run(req).await;
     }
+    let way_in_page = page && matches!(path.as_str(), "/login" | "/setup");
     if s.security.mode == AuthMode::Forward {
-        if is_public(&path) && !matches!(path.as_str(), "/login" | "/setup") {
+        if is_way_in(&path) && !way_in_page {
             return next.run(req).await;
         }
         tracing::warn!(peer = %peer_ip(req.extensions()), uri = %req.uri(), "no user header from a trusted proxy");
@@ -226,18 +235,20 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
         );
         return unauthorized(&message, false);
     }
+    if is_way_in(&path) && !way_in_page {
+        return next.run(req).await;
+    }
+    // Only a refusal or a way-in page needs to know whether the first account exists yet.
     let setup_required = match auth.setup_required().await {
         Ok(r) => r,
         Err(e) => return super::error::ApiError(e).into_response(),
     };
-    if is_public(&path) {
-        if page && path == "/login" && setup_required {
-            return Redirect::to("/setup").into_response();
-        }
-        if page && path == "/setup" && !setup_required {
-            return Redirect::to("/login").into_response();
-        }
-        return next.run(req).await;
+    if way_in_page {
+        return match (path.as_str(), setup_required) {
+            ("/login", true) => Redirect::to("/setup").into_response(),
+            ("/setup", false) => Redirect::to("/login").into_response(),
+            _ => next.run(req).await,
+        };
     }
     if page {
         if setup_required {
@@ -293,6 +304,7 @@ mod tests {
             .into_iter()
             .collect();
         assert!(!is_page(&Method::GET, "/", &json));
-        assert!(is_public("/pkg/portall.wasm") && !is_public("/pkgx"));
+        assert!(is_static("/pkg/portall.wasm") && !is_static("/pkgx"));
+        assert!(is_way_in("/api/auth/login") && !is_way_in("/api/auth/password"));
     }
 }

@@ -1,6 +1,6 @@
 //! `/docker/instances`: every route, validation rule and error status; secrets never leave.
 
-use crate::support::api::Api;
+use crate::support::api::{error_fields, Api};
 use crate::support::portall::Portall;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -8,13 +8,6 @@ use serde_json::{json, Value};
 const P_KEY: &str = "ptr_TOPSECRET_9f8e7d";
 const K_KEY: &str = "komodo-key-5a5a";
 const K_SECRET: &str = "komodo-secret-6b6b";
-
-fn errors(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn create_read_update_delete() {
@@ -142,7 +135,10 @@ async fn validation_errors_are_422_and_store_nothing() {
     for (body, field) in cases {
         let (s, resp) = api.post("/docker/instances", body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {resp}");
-        assert!(errors(&resp).contains(&field.to_string()), "{body}: {resp}");
+        assert!(
+            error_fields(&resp).contains(&field.to_string()),
+            "{body}: {resp}"
+        );
     }
     let (s, resp) = api
         .put(
@@ -340,7 +336,7 @@ async fn connection_tests_saved_and_unsaved() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(errors(&t), vec!["config.host"]);
+    assert_eq!(error_fields(&t), vec!["config.host"]);
     let (s, _) = api.post("/docker/instances/999/test", json!({})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }

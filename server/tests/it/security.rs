@@ -2,7 +2,7 @@
 //! that records headers proves a stored key never reaches a changed address or a redirect target, and
 //! upstreams that answer 50 MB errors or never stop are contained.
 
-use crate::support::api::Api;
+use crate::support::api::{error_fields, Api};
 use crate::support::attack::{Answer, Recorder};
 use crate::support::portall::Portall;
 use crate::support::upstream::FakePortainer;
@@ -12,13 +12,6 @@ use std::time::{Duration, Instant};
 
 const KEY: &str = "ptr_BoundKey7f3aZ";
 const SECRET: &str = "komodo-Secret-91c2";
-
-fn error_fields(resp: &Value) -> Vec<String> {
-    resp["errors"]
-        .as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn a_stored_key_never_leaves_for_a_changed_address() {

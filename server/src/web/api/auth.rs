@@ -3,7 +3,7 @@
 //! pages, which work without JavaScript; the answer is a redirect).
 
 use crate::web::error::ApiError;
-use crate::web::extract::{is_form_type, Id, JsonBody, JsonOrForm};
+use crate::web::extract::{is_form, Id, JsonBody, JsonOrForm};
 use crate::web::guard::{cookie, peer_ip, SESSION_COOKIE};
 use crate::web::AppState;
 use app::auth::service::{ClientMeta, NewSession, Principal, SESSION_DAYS};
@@ -191,11 +191,7 @@ async fn login(
 /// Ends this session and clears the cookie. Open (without a session it only clears the cookie).
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(()), responses((status = 204)))]
 async fn logout(State(s): State<AppState>, req: Request) -> Response {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(is_form_type);
+    let form = is_form(req.headers());
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         if let Err(e) = s.services.auth.logout(&token).await {
             return ApiError(e).into_response();

@@ -57,3 +57,11 @@ impl<'a> Api<'a> {
         self.client.request(method, self.p.url(path))
     }
 }
+
+/// The fields a 422 answer names (`{"errors": {field: [...]}}`), sorted.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
