@@ -46,10 +46,18 @@ pub fn validate_host(host: &str) -> Result<(), String> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
     if host.split('.').all(label_ok) {
-        Ok(())
-    } else {
-        Err(format!("'{host}' is not a valid host name or IP address"))
+        return Ok(());
     }
+    // The Python Portall stored some addresses as `host:port`; say how to fix one rather than only
+    // that it is wrong.
+    if let Some((h, p)) = host.rsplit_once(':') {
+        if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) && validate_host(h).is_ok() {
+            return Err(format!(
+                "'{host}' is an address with a port; enter the address only ({h}) and the port in its own field"
+            ));
+        }
+    }
+    Err(format!("'{host}' is not a valid host name or IP address"))
 }
 
 /// Splits an authority into host and port text: `h`, `h:p`, `[v6]`, `[v6]:p`, or a bare IPv6.

@@ -59,7 +59,9 @@ mod server {
         match r {
             Ok(v) => Ok(SaveOutcome::Saved(v)),
             Err(ServiceError::Validation(e)) => Ok(SaveOutcome::Invalid(e)),
-            Err(ServiceError::Conflict(m)) => Ok(SaveOutcome::Conflict(m)),
+            Err(ServiceError::Conflict(m) | ServiceError::Taken { message: m, .. }) => {
+                Ok(SaveOutcome::Conflict(m))
+            }
             Err(e) => Err(failure(e)),
         }
     }
@@ -68,9 +70,11 @@ mod server {
     pub fn action(r: Result<String, ServiceError>) -> Result<ActionOutcome, ServerFnError> {
         match r {
             Ok(message) => Ok(ActionOutcome { ok: true, message }),
-            Err(ServiceError::Conflict(message) | ServiceError::NotFound(message)) => {
-                Ok(ActionOutcome { ok: false, message })
-            }
+            Err(
+                ServiceError::Conflict(message)
+                | ServiceError::NotFound(message)
+                | ServiceError::Taken { message, .. },
+            ) => Ok(ActionOutcome { ok: false, message }),
             Err(e) => Err(failure(e)),
         }
     }
@@ -132,14 +136,171 @@ pub async fn delete_port(id: i64) -> Result<ActionOutcome, ServerFnError> {
     )
 }
 
-/// Sets the nickname of every entry of one host.
+/// The Ports page: every panel with its entries, in their stored order, and what Copy copies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortsPageData {
+    pub groups: Vec<crate::hosts::HostGroup>,
+    pub copy_format: crate::generation::CopyFormat,
+}
+
 #[server]
-pub async fn rename_host(
-    ip: String,
-    nickname: String,
-) -> Result<SaveOutcome<usize>, ServerFnError> {
+pub async fn ports_page() -> Result<PortsPageData, ServerFnError> {
     let s = server::services()?;
-    server::outcome(crate::ports::service::rename_host(&s.pool, &ip, &nickname).await)
+    let groups = crate::hosts::service::groups(&s.pool)
+        .await
+        .map_err(server::failure)?;
+    let settings = crate::generation::service::settings(&s.pool)
+        .await
+        .map_err(server::failure)?;
+    Ok(PortsPageData {
+        groups,
+        copy_format: settings.copy_format,
+    })
+}
+
+/// What a move answered: done, the target has that number (with the entry and a free number), or
+/// refused (a discovered entry, an unknown one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MoveOutcome {
+    Moved(PortEntry),
+    Taken {
+        message: String,
+        existing: PortEntry,
+        suggestion: Option<i64>,
+    },
+    Refused(String),
+}
+
+/// Moves a manual entry (`body`: `{"ip_address", "port_number"?, "existing_port_number"?, "position"?}`).
+#[server]
+pub async fn move_port(id: i64, body: String) -> Result<MoveOutcome, ServerFnError> {
+    use crate::error::ServiceError;
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    match crate::ports::service::move_to(&s.pool, id, &input).await {
+        Ok(e) => Ok(MoveOutcome::Moved(e)),
+        Err(ServiceError::Taken {
+            message,
+            existing,
+            suggested_port_number,
+        }) => Ok(MoveOutcome::Taken {
+            message,
+            existing: *existing,
+            suggestion: suggested_port_number,
+        }),
+        Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => Ok(MoveOutcome::Refused(m)),
+        Err(ServiceError::Validation(e)) => Ok(MoveOutcome::Refused(
+            e.values().flatten().cloned().collect::<Vec<_>>().join("; "),
+        )),
+        Err(e) => Err(server::failure(e)),
+    }
+}
+
+/// Puts the panels in a new order (`body`: `{"hosts": [...]}`).
+#[server]
+pub async fn order_hosts(body: String) -> Result<ActionOutcome, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::action(
+        crate::hosts::service::reorder(&s.pool, &input)
+            .await
+            .map(|()| "Order saved".to_string()),
+    )
+}
+
+/// Puts a panel's entries in a new order (`body`: `{"port_ids": [...]}`).
+#[server]
+pub async fn order_ports(address: String, body: String) -> Result<ActionOutcome, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::action(
+        crate::hosts::service::reorder_ports(&s.pool, &address, &input)
+            .await
+            .map(|()| "Order saved".to_string()),
+    )
+}
+
+/// Every host in panel order (the New page's host list).
+#[server]
+pub async fn list_hosts() -> Result<Vec<crate::hosts::HostSummary>, ServerFnError> {
+    crate::hosts::service::list(&server::services()?.pool)
+        .await
+        .map_err(server::failure)
+}
+
+/// Adds an empty host panel (`body`: `{"address", "nickname"}`).
+#[server]
+pub async fn add_host(
+    body: String,
+) -> Result<SaveOutcome<crate::hosts::HostSummary>, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(crate::hosts::service::create(&s.pool, &input).await)
+}
+
+/// Edits a host (`body`: `{"address"?, "nickname"?, "merge"?}`).
+#[server]
+pub async fn edit_host(
+    address: String,
+    body: String,
+) -> Result<SaveOutcome<crate::hosts::HostEdited>, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(crate::hosts::service::update(&s.pool, &address, &input).await)
+}
+
+/// Deletes a host's manual and stale entries.
+#[server]
+pub async fn delete_host(address: String) -> Result<ActionOutcome, ServerFnError> {
+    let s = server::services()?;
+    server::action(
+        crate::hosts::service::delete(&s.pool, &address)
+            .await
+            .map(|d| d.message),
+    )
+}
+
+/// Picks a free port (`body` as `POST /api/ports/generate`); saves it when `save` is true.
+#[server]
+pub async fn generate_port(
+    body: String,
+) -> Result<SaveOutcome<crate::generation::Generated>, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(crate::generation::service::generate(&s.pool, &input).await)
+}
+
+/// `port` on `ip` if free for `protocol`, else the next free number with a note.
+#[server]
+pub async fn suggest_port(
+    ip: String,
+    protocol: String,
+    port: i64,
+) -> Result<SaveOutcome<crate::generation::Suggestion>, ServerFnError> {
+    let s = server::services()?;
+    let protocol = crate::ports::Protocol::parse(&protocol).unwrap_or_default();
+    server::outcome(crate::generation::service::suggest(&s.pool, &ip, protocol, port).await)
+}
+
+#[server]
+pub async fn list_presets() -> Result<Vec<crate::generation::Preset>, ServerFnError> {
+    Ok(crate::generation::service::presets().to_vec())
+}
+
+#[server]
+pub async fn port_settings() -> Result<crate::generation::PortSettings, ServerFnError> {
+    crate::generation::service::settings(&server::services()?.pool)
+        .await
+        .map_err(server::failure)
+}
+
+#[server]
+pub async fn save_port_settings(
+    body: String,
+) -> Result<SaveOutcome<crate::generation::PortSettings>, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(crate::generation::service::save_settings(&s.pool, &input).await)
 }
 
 #[server]

@@ -17,6 +17,14 @@ pub enum ServiceError {
     /// The request conflicts with stored state (HTTP 409).
     #[error("{0}")]
     Conflict(String),
+    /// The address already has an entry with that port and protocol (HTTP 409 with that entry and
+    /// the next free number there, so the conflict dialog can offer both ways out).
+    #[error("{message}")]
+    Taken {
+        message: String,
+        existing: Box<crate::model::PortEntry>,
+        suggested_port_number: Option<i64>,
+    },
     /// Not signed in, or a wrong username/password pair (HTTP 401).
     #[error("{0}")]
     Unauthorized(String),

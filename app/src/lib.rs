@@ -1,6 +1,6 @@
 //! Portall, organised by feature. Each feature folder holds the types and validation the browser and
 //! the server share and, behind the `ssr` feature, its service and its queries:
-//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries), `discovery/` (sources, normalise,
+//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries, moving them), `hosts/` (panels: order, add, edit, delete), `generation/` (free ports, presets, their settings), `discovery/` (sources, normalise,
 //! reconcile, scheduler, Docker events), `events` (the live event bus). `db/` opens and upgrades the
 //! database; `api` holds the server functions, thin callers of the same service functions the REST
 //! API calls; `pages/` and `components/` are the user interface.
@@ -17,6 +17,8 @@ pub mod discovery;
 #[cfg(feature = "ssr")]
 pub mod error;
 pub mod events;
+pub mod generation;
+pub mod hosts;
 pub mod instances;
 pub mod model;
 pub mod pages;
@@ -74,6 +76,7 @@ pub fn App() -> impl IntoView {
                     // In-order streaming: the data is in place in the HTML, so a page is complete
                     // before any script runs (and without JavaScript at all).
                     <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/new") view=pages::new::NewPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view=pages::auth::LoginPage />
                     <Route path=path!("/setup") view=pages::auth::SetupPage />

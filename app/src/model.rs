@@ -28,6 +28,20 @@ impl PortEntry {
         !self.discovered_by.is_empty() && self.discovered_by.iter().all(|d| !d.seen)
     }
 
+    /// Discovered and still reported: its integration owns it, so it cannot be deleted or moved.
+    pub fn is_reported(&self) -> bool {
+        self.is_immutable && self.discovered_by.iter().any(|d| d.seen)
+    }
+
+    /// The integrations that report it now.
+    pub fn reported_by(&self) -> Vec<String> {
+        self.discovered_by
+            .iter()
+            .filter(|d| d.seen)
+            .map(|d| d.name.clone())
+            .collect()
+    }
+
     /// Every instance that reports it sees it on loopback only.
     pub fn is_local_only(&self) -> bool {
         let seen: Vec<&Discovery> = self.discovered_by.iter().filter(|d| d.seen).collect();

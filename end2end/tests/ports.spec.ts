@@ -19,8 +19,8 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
   await expect(row).toContainText('E2E web');
   await expect(panel.locator('.host-nickname')).toHaveText('e2e-box');
 
-  await panel.locator('.edit-nickname-btn').click();
-  await panel.locator('.host-nickname-input').fill('renamed-box');
+  await panel.locator('.edit-host-btn').click();
+  await page.locator('#host-nickname').fill('renamed-box');
   await page.keyboard.press('Enter');
   await expect(panel.locator('.host-nickname')).toHaveText('renamed-box');
 

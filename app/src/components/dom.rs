@@ -29,3 +29,36 @@ pub fn use_interval(ms: u32, tick: impl Fn() + 'static) {
         let _ = (ms, tick);
     }
 }
+
+/// Puts `text` on the clipboard. The Clipboard API exists only in secure contexts (HTTPS or
+/// localhost); Portall is often opened over plain HTTP on a LAN address, so there a hidden field is
+/// selected and copied instead. Returns whether the copy was handed to the browser.
+pub fn copy_to_clipboard(text: &str) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    let w = window();
+    if w.is_secure_context() {
+        let _ = w.navigator().clipboard().write_text(text);
+        return true;
+    }
+    let doc = document();
+    let Ok(el) = doc.create_element("input") else {
+        return false;
+    };
+    let Ok(input) = el.dyn_into::<leptos::web_sys::HtmlInputElement>() else {
+        return false;
+    };
+    input.set_value(text);
+    let _ = input.set_attribute("style", "position:fixed;top:-100px;opacity:0");
+    let Some(body) = doc.body() else {
+        return false;
+    };
+    let _ = body.append_child(&input);
+    input.select();
+    let copied = doc
+        .dyn_into::<leptos::web_sys::HtmlDocument>()
+        .ok()
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false);
+    input.remove();
+    copied
+}

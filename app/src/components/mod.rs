@@ -3,6 +3,7 @@
 pub mod checkbox;
 pub mod dom;
 pub mod field;
+pub mod icon;
 pub mod live;
 pub mod modal;
 pub mod nav;

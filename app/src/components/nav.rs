@@ -17,6 +17,7 @@ pub fn TopNav() -> impl IntoView {
                 </a>
                 <ul class="nav-links">
                     <li><A href="/" exact=true attr:id="nav-ports">"Ports"</A></li>
+                    <li><A href="/new" attr:id="nav-new">"New"</A></li>
                     <li><A href="/settings" attr:id="nav-settings">"Settings"</A></li>
                 </ul>
                 <Transition fallback=|| ()>

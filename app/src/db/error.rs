@@ -14,6 +14,8 @@ pub enum Constraint {
     TokenName,
     /// `ux_auth_user_username`: one account per name.
     Username,
+    /// `host.address`: one host panel per address.
+    HostAddress,
 }
 
 /// SQLite names the columns, not the constraint: "UNIQUE constraint failed: port.ip_address, …".
@@ -25,6 +27,7 @@ const UNIQUE: &[(&str, Constraint)] = &[
     ),
     ("api_token.name", Constraint::TokenName),
     ("auth_user.username", Constraint::Username),
+    ("host.address", Constraint::HostAddress),
 ];
 
 impl Constraint {
@@ -35,6 +38,7 @@ impl Constraint {
             Constraint::PortAddress => None,
             Constraint::TokenName => Some("name"),
             Constraint::Username => Some("username"),
+            Constraint::HostAddress => Some("address"),
         }
     }
 
@@ -46,6 +50,7 @@ impl Constraint {
             }
             Constraint::TokenName => "another token already has this name",
             Constraint::Username => "this account already exists",
+            Constraint::HostAddress => "a host with this address already exists",
         }
     }
 }

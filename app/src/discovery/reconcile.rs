@@ -533,6 +533,14 @@ pub async fn apply(
         .map(|(id, d)| discovery_row(*id, d))
         .collect();
     if !changes.new_entries.is_empty() {
+        // A host seen for the first time gets its panel after the last one.
+        let mut new_hosts: Vec<&str> = changes
+            .new_entries
+            .iter()
+            .map(|e| e.key.0.as_str())
+            .collect();
+        new_hosts.dedup();
+        crate::hosts::store::ensure(&mut *conn, &new_hosts).await?;
         let rows: Vec<serde_json::Value> = changes
             .new_entries
             .iter()

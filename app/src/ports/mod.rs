@@ -181,6 +181,86 @@ pub fn validate_port(input: &Value, existing: Option<&PortEntry>) -> Result<Port
     }
 }
 
+/// Where a manual entry moves: another host, optionally another number, optionally a new number for
+/// the entry already there (the conflict dialog's choices), and a place in the target panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoveSpec {
+    pub ip_address: String,
+    pub port_number: Option<i64>,
+    pub existing_port_number: Option<i64>,
+    /// Index in the target panel (the end when omitted or past it).
+    pub position: Option<usize>,
+}
+
+fn port_field(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
+    match obj.get(key) {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let n = v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+            match n {
+                Some(n) if (1..=65535).contains(&n) => Some(n),
+                _ => {
+                    push_error(errors, key, "must be a whole number from 1 to 65535");
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// `{"ip_address", "port_number"?, "existing_port_number"?, "position"?}`.
+pub fn parse_move(input: &Value) -> Result<MoveSpec, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = input.as_object() else {
+        push_error(&mut errors, "_body", "must be a JSON object");
+        return Err(errors);
+    };
+    let ip_address = text(obj, "ip_address", &mut errors).unwrap_or_default();
+    if ip_address.is_empty() {
+        push_error(&mut errors, "ip_address", "is required");
+    } else if let Err(m) = validate_host(&ip_address) {
+        push_error(&mut errors, "ip_address", m);
+    }
+    let port_number = port_field(obj, "port_number", &mut errors);
+    let existing_port_number = port_field(obj, "existing_port_number", &mut errors);
+    let position = match obj.get("position") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64() {
+            Some(p) => Some(p as usize),
+            None => {
+                push_error(&mut errors, "position", "must be 0 or more");
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok(MoveSpec {
+            ip_address,
+            port_number,
+            existing_port_number,
+            position,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The URL a generated or moved port is reached at (`http://host:port`, IPv6 in brackets).
+pub fn url(host: &str, port: i64) -> String {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.contains(':') {
+        format!("http://[{host}]:{port}")
+    } else {
+        format!("http://{host}:{port}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +299,26 @@ mod tests {
         )
         .unwrap_err();
         assert!(e["description"][0].contains("at most 100"));
+    }
+
+    #[test]
+    fn moves_and_urls() {
+        let m =
+            parse_move(&json!({"ip_address": "10.0.0.2", "port_number": "8081", "position": 0}))
+                .unwrap();
+        assert_eq!(
+            (m.port_number, m.existing_port_number, m.position),
+            (Some(8081), None, Some(0))
+        );
+        let e = parse_move(&json!({"ip_address": "", "existing_port_number": 0, "position": -1}))
+            .unwrap_err();
+        assert_eq!(
+            e.keys().collect::<Vec<_>>(),
+            vec!["existing_port_number", "ip_address", "position"]
+        );
+        assert_eq!(url("::1", 80), "http://[::1]:80");
+        assert_eq!(url("[::1]", 80), "http://[::1]:80");
+        assert_eq!(url("nas.lan", 8096), "http://nas.lan:8096");
     }
 
     #[test]

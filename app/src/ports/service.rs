@@ -4,7 +4,7 @@ use crate::db::error::StoreError;
 use crate::error::ServiceError;
 use crate::model::PortEntry;
 use crate::ports::store;
-use crate::ports::validate_port;
+use crate::ports::{parse_move, validate_port, Protocol};
 use serde_json::Value;
 use sqlx::SqlitePool;
 
@@ -38,7 +38,9 @@ pub async fn create(pool: &SqlitePool, input: &Value) -> Result<PortEntry, Servi
     {
         return Err(ServiceError::Conflict(describe(&existing)));
     }
-    let id = store::insert_manual(pool, &spec).await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let id = store::insert_manual(&mut tx, &spec).await?;
+    tx.commit().await?;
     get(pool, id).await
 }
 
@@ -53,49 +55,131 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &Value) -> Result<PortEnt
             return Err(ServiceError::Conflict(describe(&other)));
         }
     }
-    store::update(pool, id, &spec)
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    store::update(&mut tx, id, &spec)
         .await
         .map_err(not_found(id))?;
+    crate::hosts::store::ensure(&mut tx, &[spec.ip_address.as_str()]).await?;
+    tx.commit().await?;
     get(pool, id).await
 }
 
 /// Removes a manual entry, or a discovered one that no instance reports any more (stale).
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), ServiceError> {
     let current = get(pool, id).await?;
-    if current.is_immutable && current.discovered_by.iter().any(|d| d.seen) {
-        let names: Vec<&str> = current
-            .discovered_by
-            .iter()
-            .filter(|d| d.seen)
-            .map(|d| d.name.as_str())
-            .collect();
+    if current.is_reported() {
         return Err(ServiceError::Conflict(format!(
             "port {}/{} on {} is discovered by {}; it goes away when the integration stops reporting it",
             current.port_number,
             current.port_protocol,
             current.ip_address,
-            names.join(", ")
+            current.reported_by().join(", ")
         )));
     }
     store::delete(pool, id).await.map_err(not_found(id))
 }
 
-/// Sets the nickname of every entry of one host (empty clears it).
-pub async fn rename_host(
-    pool: &SqlitePool,
+/// The first number from `from` up (at most `span` numbers) that `ip` has no `protocol` entry on.
+pub async fn next_free<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
     ip: &str,
-    nickname: &str,
-) -> Result<usize, ServiceError> {
-    let nickname = nickname.trim();
-    if nickname.chars().count() > crate::ports::NICKNAME_MAX {
-        return Err(ServiceError::field(
-            "nickname",
-            format!("must be at most {} characters", crate::ports::NICKNAME_MAX),
-        ));
+    protocol: Protocol,
+    from: i64,
+    span: i64,
+) -> Result<Option<i64>, ServiceError> {
+    let used = store::used_numbers(ex, ip, Some(protocol)).await?;
+    Ok((from.max(1)..=(from + span).min(65535)).find(|n| !used.contains(n)))
+}
+
+fn taken(existing: PortEntry, suggested_port_number: Option<i64>) -> ServiceError {
+    ServiceError::Taken {
+        message: format!(
+            "{} already has {}/{} ('{}', {})",
+            existing.ip_address,
+            existing.port_number,
+            existing.port_protocol,
+            existing.description,
+            if existing.is_immutable {
+                format!("discovered by {}", existing.source)
+            } else {
+                "manual".into()
+            }
+        ),
+        existing: Box::new(existing),
+        suggested_port_number,
     }
-    let changed = store::rename_host(pool, ip, (!nickname.is_empty()).then_some(nickname)).await?;
-    if changed == 0 {
-        return Err(ServiceError::NotFound(format!("host {ip}")));
+}
+
+/// Moves a manual entry to another host (and/or number, and/or place in the panel). When the target
+/// already has that number and protocol the answer is [`ServiceError::Taken`] with that entry and the
+/// next free number, unless the request gives the moving entry another number or the existing one
+/// (manual only) one. All of it is one transaction: nothing is half-applied.
+pub async fn move_to(pool: &SqlitePool, id: i64, input: &Value) -> Result<PortEntry, ServiceError> {
+    let spec = parse_move(input).map_err(ServiceError::Validation)?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let entry = store::get(&mut *tx, id).await.map_err(not_found(id))?;
+    if entry.is_immutable {
+        return Err(ServiceError::Conflict(format!(
+            "port {}/{} on {} is discovered by the {} integration, which decides its address; it cannot move",
+            entry.port_number, entry.port_protocol, entry.ip_address, entry.source
+        )));
     }
-    Ok(changed)
+    let target = spec.ip_address.as_str();
+    let number = spec.port_number.unwrap_or(entry.port_number);
+    let protocol = entry.port_protocol;
+    if let Some(existing) = store::find(&mut *tx, target, number, protocol)
+        .await?
+        .filter(|e| e.id != id)
+    {
+        let Some(other_number) = spec.existing_port_number else {
+            let suggestion = next_free(&mut *tx, target, protocol, number + 1, 1000).await?;
+            return Err(taken(existing, suggestion));
+        };
+        if existing.is_immutable {
+            return Err(ServiceError::Conflict(format!(
+                "{}/{} on {} is discovered by the {} integration; only the moving entry can take another number",
+                existing.port_number, existing.port_protocol, target, existing.source
+            )));
+        }
+        if let Some(third) = store::find(&mut *tx, target, other_number, protocol)
+            .await?
+            .filter(|e| e.id != existing.id)
+        {
+            let suggestion = next_free(&mut *tx, target, protocol, other_number + 1, 1000).await?;
+            return Err(taken(third, suggestion));
+        }
+        sqlx::query("UPDATE port SET port_number = ? WHERE id = ?")
+            .bind(other_number)
+            .bind(existing.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::hosts::store::ensure(&mut tx, &[target]).await?;
+    // A moved entry takes its new panel's nickname (the legacy Portall left it inconsistent).
+    let nickname = if target == entry.ip_address {
+        entry.nickname.clone()
+    } else {
+        let own = crate::hosts::store::own_nickname(&mut tx, target)
+            .await?
+            .flatten();
+        let there = store::by_host(&mut *tx, target).await?;
+        Some(crate::hosts::panel_nickname(own.as_deref(), &there)).filter(|n| !n.is_empty())
+    };
+    sqlx::query("UPDATE port SET ip_address = ?, port_number = ?, nickname = ? WHERE id = ?")
+        .bind(target)
+        .bind(number)
+        .bind(&nickname)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mut order: Vec<i64> = crate::hosts::store::port_ids(&mut tx, target)
+        .await?
+        .into_iter()
+        .filter(|i| *i != id)
+        .collect();
+    let at = spec.position.unwrap_or(order.len()).min(order.len());
+    order.insert(at, id);
+    crate::hosts::store::set_port_order(&mut tx, &order).await?;
+    tx.commit().await?;
+    get(pool, id).await
 }

@@ -71,28 +71,58 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
     })
 }
 
-/// Every entry, by host then port.
+/// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
 pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} ORDER BY p.ip_address, p.port_number, p.port_protocol"
+        r#"{SELECT} ORDER BY p."order", p.id"#
     )))
     .fetch_all(pool)
     .await?;
     Ok(rows.iter().filter_map(row_to_entry).collect())
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> Result<PortEntry, StoreError> {
+/// One host's entries, in their stored order.
+pub async fn by_host<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+    ip: &str,
+) -> Result<Vec<PortEntry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        r#"{SELECT} WHERE p.ip_address = ? ORDER BY p."order", p.id"#
+    )))
+    .bind(ip)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.iter().filter_map(row_to_entry).collect())
+}
+
+/// The port numbers a host uses, for one protocol or (`None`) any.
+pub async fn used_numbers<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+    ip: &str,
+    protocol: Option<Protocol>,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let rows: Vec<i64> = sqlx::query_scalar(
+        "SELECT CAST(port_number AS INTEGER) FROM port WHERE ip_address = ?1 AND (?2 IS NULL OR port_protocol = ?2)",
+    )
+    .bind(ip)
+    .bind(protocol.map(Protocol::as_str))
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+pub async fn get<'e>(ex: impl sqlx::SqliteExecutor<'e>, id: i64) -> Result<PortEntry, StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = ?")))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(ex)
         .await?
         .and_then(|r| row_to_entry(&r))
         .ok_or(StoreError::NotFound)
 }
 
 /// The entry holding (address, port, protocol), if any.
-pub async fn find(
-    pool: &SqlitePool,
+pub async fn find<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
     ip: &str,
     port: i64,
     protocol: Protocol,
@@ -103,7 +133,7 @@ pub async fn find(
     .bind(ip)
     .bind(port)
     .bind(protocol.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(ex)
     .await?
     .and_then(|r| row_to_entry(&r)))
 }
@@ -114,13 +144,18 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Adds a manual entry at the end of its host's list; a new host's entry inherits no nickname
-/// unless given, an existing host's keeps the host's nickname.
-pub async fn insert_manual(pool: &SqlitePool, spec: &PortSpec) -> Result<i64, StoreError> {
+/// Adds a manual entry at the end of its host's list (the host gets a panel after the last one if it
+/// is new). Without a nickname of its own it takes the host's.
+pub async fn insert_manual(
+    conn: &mut sqlx::SqliteConnection,
+    spec: &PortSpec,
+) -> Result<i64, StoreError> {
+    crate::hosts::store::ensure(&mut *conn, &[spec.ip_address.as_str()]).await?;
     sqlx::query_scalar(
         r#"INSERT INTO port (ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable)
            VALUES (?1,
-                   COALESCE(?2, (SELECT nickname FROM port WHERE ip_address = ?1 AND nickname IS NOT NULL LIMIT 1)),
+                   COALESCE(?2, (SELECT NULLIF(nickname, '') FROM host WHERE address = ?1),
+                            (SELECT nickname FROM port WHERE ip_address = ?1 AND nickname IS NOT NULL ORDER BY "order", id LIMIT 1)),
                    ?3, ?4, ?5,
                    (SELECT COALESCE(MAX("order"), -1) + 1 FROM port WHERE ip_address = ?1),
                    'manual', 0)
@@ -131,12 +166,16 @@ pub async fn insert_manual(pool: &SqlitePool, spec: &PortSpec) -> Result<i64, St
     .bind(spec.port_number)
     .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
     .map_err(StoreError::from)
 }
 
-pub async fn update(pool: &SqlitePool, id: i64, spec: &PortSpec) -> Result<(), StoreError> {
+pub async fn update(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    spec: &PortSpec,
+) -> Result<(), StoreError> {
     let done = sqlx::query(
         "UPDATE port SET ip_address = ?, nickname = ?, port_number = ?, port_protocol = ?, description = ? WHERE id = ?",
     )
@@ -146,7 +185,7 @@ pub async fn update(pool: &SqlitePool, id: i64, spec: &PortSpec) -> Result<(), S
     .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(StoreError::from)?;
     if done.rows_affected() == 0 {
@@ -185,20 +224,5 @@ pub async fn delete_many(
             .execute(&mut *conn)
             .await?
             .rows_affected(),
-    )
-}
-
-pub async fn rename_host(
-    pool: &SqlitePool,
-    ip: &str,
-    nickname: Option<&str>,
-) -> Result<usize, StoreError> {
-    Ok(
-        sqlx::query("UPDATE port SET nickname = ? WHERE ip_address = ?")
-            .bind(nickname)
-            .bind(ip)
-            .execute(pool)
-            .await?
-            .rows_affected() as usize,
     )
 }

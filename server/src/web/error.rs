@@ -28,6 +28,19 @@ impl IntoResponse for ApiError {
             ServiceError::Conflict(message) => {
                 (StatusCode::CONFLICT, Json(json!({"error": message}))).into_response()
             }
+            ServiceError::Taken {
+                message,
+                existing,
+                suggested_port_number,
+            } => (
+                StatusCode::CONFLICT,
+                Json(json!({
+                    "error": message,
+                    "conflict": existing,
+                    "suggested_port_number": suggested_port_number,
+                })),
+            )
+                .into_response(),
             ServiceError::Unauthorized(message) => {
                 (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response()
             }

@@ -87,6 +87,12 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        // The Python Portall's Ports page lived at /ports (its home page was the generator): old
+        // bookmarks land on the Ports page, which is the home page here.
+        .route(
+            "/ports",
+            get(|| async { axum::response::Redirect::permanent("/") }),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

@@ -3,6 +3,7 @@
 mod api_compat;
 mod api_instances;
 mod api_ports;
+mod arrange;
 mod auth;
 mod docker_harness;
 mod legacy_upgrade;

@@ -5,6 +5,7 @@ mod account;
 mod instance_block;
 mod instance_modal;
 mod integrations;
+mod ports;
 
 use crate::api::system_status;
 use crate::model::SystemHealth;
@@ -19,6 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
         </div>
         <integrations::DockerIntegration />
+        <ports::PortsCard />
         <account::AccountSection />
         <SystemCard />
     }

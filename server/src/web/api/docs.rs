@@ -51,6 +51,61 @@ pub struct PortInput {
     pub description: Option<String>,
 }
 
+/// Where a manual entry moves. `port_number` gives it another number; `existing_port_number` gives the
+/// entry already there (manual only) another one; `position` is its index in the target panel.
+#[derive(Serialize, ToSchema)]
+pub struct MoveInput {
+    pub ip_address: String,
+    pub port_number: Option<u16>,
+    pub existing_port_number: Option<u16>,
+    pub position: Option<u32>,
+}
+
+/// 409 of a move: the entry holding that number and protocol, and the next free number there.
+#[derive(Serialize, ToSchema)]
+pub struct MoveConflict {
+    pub error: String,
+    pub conflict: app::model::PortEntry,
+    pub suggested_port_number: Option<u16>,
+}
+
+/// A new host panel.
+#[derive(Serialize, ToSchema)]
+pub struct HostInput {
+    pub address: String,
+    pub nickname: Option<String>,
+}
+
+/// An edit of a host: a new address moves its manual entries; `merge` confirms moving them into an
+/// address that is already a host.
+#[derive(Serialize, ToSchema)]
+pub struct HostEditInput {
+    pub address: Option<String>,
+    pub nickname: Option<String>,
+    pub merge: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HostOrder {
+    pub hosts: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortOrder {
+    pub port_ids: Vec<i64>,
+}
+
+/// What to generate a port for; with `save: true` (and a description) it is stored as a manual entry.
+#[derive(Serialize, ToSchema)]
+pub struct GenerateInput {
+    pub ip_address: String,
+    /// TCP (default) or UDP.
+    pub protocol: Option<String>,
+    pub description: Option<String>,
+    pub nickname: Option<String>,
+    pub save: Option<bool>,
+}
+
 /// The answer of a scan: the summary, or the error that stopped it, and the instance as it is now.
 #[derive(Serialize, ToSchema)]
 pub struct ScanAnswer {

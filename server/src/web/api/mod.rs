@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod compat;
 pub mod docs;
+pub mod generation;
+pub mod hosts;
 pub mod instances;
 pub mod ports;
 
@@ -18,5 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes())
         .merge(instances::routes())
         .merge(ports::routes())
+        .merge(hosts::routes())
+        .merge(generation::routes())
         .merge(compat::routes())
 }

@@ -12,12 +12,26 @@ use sqlx::SqlitePool;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::docs::{ErrorBody, PortInput, ValidationErrors};
+use super::docs::{ErrorBody, MoveConflict, MoveInput, PortInput, ValidationErrors};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(show, update, remove))
+        .routes(routes!(move_to))
+}
+
+/// Moves a manual entry to another host, number or place; 409 with the entry in the way and the
+/// next free number when the target has that number and protocol already.
+#[utoipa::path(post, path = "/api/ports/{id}/move", tag = "ports", params(("id" = i64, Path)), request_body = MoveInput,
+    responses((status = 200, body = PortEntry), (status = 409, body = MoveConflict), (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrors), (status = 401, body = ErrorBody)))]
+async fn move_to(
+    State(pool): State<SqlitePool>,
+    Id(id): Id,
+    JsonBody(body): JsonBody,
+) -> Result<Json<PortEntry>, ApiError> {
+    Ok(Json(service::move_to(&pool, id, &body).await?))
 }
 
 /// Every entry, with the legacy field names and who discovered it.
