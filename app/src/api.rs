@@ -136,24 +136,39 @@ pub async fn delete_port(id: i64) -> Result<ActionOutcome, ServerFnError> {
     )
 }
 
-/// The Ports page: every panel with its entries, in their stored order, and what Copy copies.
+/// The Ports page: the panels with the entries the filter shows, in their stored order (long panels
+/// paged, panels beyond the first screens collapsed, except those in `open`), the "is port N free?"
+/// answer, and what Copy copies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortsPageData {
     pub groups: Vec<crate::hosts::HostGroup>,
+    pub availability: Option<String>,
+    /// Whether any host exists at all (an empty page says how to start).
+    pub empty: bool,
     pub copy_format: crate::generation::CopyFormat,
 }
 
+/// `open`: the addresses of panels shown whole, comma separated.
 #[server]
-pub async fn ports_page() -> Result<PortsPageData, ServerFnError> {
+pub async fn ports_page(filter: String, open: String) -> Result<PortsPageData, ServerFnError> {
     let s = server::services()?;
     let groups = crate::hosts::service::groups(&s.pool)
         .await
         .map_err(server::failure)?;
+    let empty = groups.is_empty();
+    let open: Vec<String> = open
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect();
+    let (groups, availability) = crate::hosts::page_view(groups, &filter, &open);
     let settings = crate::generation::service::settings(&s.pool)
         .await
         .map_err(server::failure)?;
     Ok(PortsPageData {
         groups,
+        availability,
+        empty,
         copy_format: settings.copy_format,
     })
 }

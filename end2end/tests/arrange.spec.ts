@@ -209,6 +209,7 @@ test('hosts: add an empty one, edit (manual entries move, merge asks first), del
   await page.locator('#host-address').fill('198.51.100.61');
   await page.locator('#host-nickname').fill('Büro-Server');
   await page.locator('#host-save-btn').click();
+  await expect(page.locator('#hostModal')).toBeHidden();
   const empty = panel(page, '198.51.100.61');
   await expect(empty.locator('.empty-host')).toBeVisible();
   await expect(empty.locator('.host-nickname')).toHaveText('Büro-Server');
@@ -255,11 +256,23 @@ test('port dialog: Generate fills a free number; a preset bumps past a taken one
   await expect(panel(page, '198.51.100.71').locator('.port-row[data-port="8097"]')).toContainText('Jellyfin');
 });
 
-test('the New page generates and saves a port, shows its URL and copies it', async ({ page, request, context }) => {
+test('Settings → Ports validates inline; the New page preselects the default host, saves a port, copies it', async ({ page, request, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.locator('#port-exclude').fill('8000-80x');
+  await page.locator('#default-ip').fill('198.51.100.81');
+  await page.locator('#save-port-settings-btn').click();
+  await expect(page.locator('#port-exclude-error')).toContainText("'8000-80x' is not a port");
+  await page.locator('#port-exclude').fill('9000-9010 , 22');
+  await page.locator('#save-port-settings-btn').click();
+  await expect(page.locator('#port-settings-saved')).toHaveText('Saved');
+  await expect(page.locator('#port-exclude')).toHaveValue('9000-9010, 22');
+  expect((await (await request.get('/api/settings/ports')).json()).default_ip).toBe('198.51.100.81');
+
   await page.goto('/new');
   await hydrated(page);
-  await page.locator('#new-ip').fill('198.51.100.81');
+  await expect(page.locator('#new-ip')).toHaveValue('198.51.100.81');
   await page.locator('#generate-btn').click();
   await expect(page.locator('#new-description-error')).toContainText('is required');
   await page.locator('#new-description').fill('Paperless');
@@ -275,6 +288,7 @@ test('the New page generates and saves a port, shows its URL and copies it', asy
   // The Ports page's old address leads here.
   await page.goto('/ports');
   await expect(page).toHaveURL(/\/$/);
+  await request.put('/api/settings/ports', { data: { default_ip: '', port_exclude: '' } });
 });
 
 test('compact layout: one line per entry, remembered; icons are SVG, not emoji', async ({ page, request }) => {
@@ -297,4 +311,32 @@ test('compact layout: one line per entry, remembered; icons are SVG, not emoji',
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, 'ports-compact-1280.png') });
   await page.locator('#density-btn').click();
+});
+
+test('long panels show their first entries and the rest on demand; the filter works without JavaScript', async ({ page, browser, baseURL, request }) => {
+  const many = Array.from({ length: 30 }, (_, i) => 9300 + i);
+  await seed(request, '198.51.100.95', many);
+  await first(request, '198.51.100.95');
+  await page.goto('/');
+  await hydrated(page);
+  const p = panel(page, '198.51.100.95');
+  await expect(p.locator('.port-row')).toHaveCount(24);
+  await p.locator('.show-all-btn').click();
+  await expect(p.locator('.port-row')).toHaveCount(30);
+  // The server filters: an entry past the first page is found, and the free/in-use answer covers all.
+  await page.locator('#port-filter').fill('9329');
+  await expect(page.locator('#port-availability')).toContainText('Port 9329 is in use on 198.51.100.95');
+  await expect(page.locator('.port-row')).toHaveCount(1);
+
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const plain = await context.newPage();
+  await plain.goto('/');
+  await plain.locator('#port-filter').fill('svc 9328');
+  await plain.locator('#port-filter').press('Enter');
+  await expect(plain).toHaveURL(/\?q=svc\+9328/);
+  await expect(plain.locator('.port-row')).toHaveCount(1);
+  await plain.goto('/');
+  await plain.locator('.host-panel[data-host="198.51.100.95"] .show-all-btn').click();
+  await expect(plain.locator('.host-panel[data-host="198.51.100.95"] .port-row')).toHaveCount(30);
+  await context.close();
 });

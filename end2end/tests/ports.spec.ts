@@ -66,7 +66,7 @@ test('add, edit, refuse a duplicate, delete a manual port', async ({ page, reque
 
 test('the first load is server-rendered: ports are in the HTML before any WASM', async ({ request }) => {
   await request.post('/api/ports', { data: { ip_address: '192.0.2.98', port_number: 5432, description: 'Postgres SSR' } });
-  const html = await (await request.get('/')).text();
+  const html = await (await request.get('/?q=192.0.2.98')).text();
   expect(html).toContain('Postgres SSR');
   expect(html).toContain('data-host="192.0.2.98"');
   expect(html, 'rendered in place, not in templates a script must move').not.toContain('<template');
@@ -76,7 +76,7 @@ test('without JavaScript both pages still show their data', async ({ browser, ba
   await request.post('/api/ports', { data: { ip_address: '192.0.2.97', port_number: 6379, description: 'Redis no-JS' } });
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto('/?q=Redis no-JS');
   await expect(page.locator('[data-host="192.0.2.97"] .port-row[data-port="6379"]')).toContainText('Redis no-JS');
   await page.goto('/settings');
   await expect(page.locator('#docker-instances-container')).toBeVisible();

@@ -11,7 +11,6 @@ pub enum IconName {
     Lock,
     Pencil,
     Trash,
-    Grip,
     Copy,
     Plus,
     Sort,
@@ -24,7 +23,6 @@ impl IconName {
             IconName::Lock => "M7 11V8a5 5 0 0 1 10 0v3M5 11h14v10H5z",
             IconName::Pencil => "M4 20h4L19 9l-4-4L4 16zM14 6l4 4",
             IconName::Trash => "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
-            IconName::Grip => "M9 5h.01M15 5h.01M9 12h.01M15 12h.01M9 19h.01M15 19h.01",
             IconName::Copy => "M9 9h11v11H9zM5 15H4V4h11v1",
             IconName::Plus => "M12 5v14M5 12h14",
             IconName::Sort => "M7 4v16M3 16l4 4 4-4M17 20V4M13 8l4-4 4 4",
@@ -34,10 +32,9 @@ impl IconName {
 
 #[component]
 pub fn Icon(name: IconName) -> impl IntoView {
-    let width = if name == IconName::Grip { "3" } else { "2" };
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"
-            fill="none" stroke="currentColor" stroke-width=width stroke-linecap="round" stroke-linejoin="round">
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
             <path d=name.path() />
         </svg>
     }

@@ -11,7 +11,7 @@ pub mod service;
 pub mod store;
 
 use crate::model::PortEntry;
-use crate::ports::NICKNAME_MAX;
+use crate::ports::{text_field, NICKNAME_MAX};
 use crate::validation::{push_error, validate_host, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,6 +25,81 @@ pub struct HostGroup {
     /// Added by hand: shown even with no entry.
     pub pinned: bool,
     pub entries: Vec<PortEntry>,
+    /// How many entries the host has in all.
+    #[serde(default)]
+    pub total: usize,
+    /// Entries that match the filter but are not sent (a long panel's tail, a collapsed panel).
+    #[serde(default)]
+    pub hidden: usize,
+}
+
+/// How many entries an open panel shows before "Show all", and how many entries the page shows in
+/// all before further panels start collapsed: what the first screens hold, so a page of thousands of
+/// entries stays small and fast while a homelab's few dozen show whole.
+pub const PAGE: usize = 24;
+pub const ROW_BUDGET: usize = 288;
+
+/// Whether an entry matches the Ports page's filter: a number matches ports starting with it, text
+/// matches description, address, nickname, source, protocol or the integrations that report it.
+pub fn matches(p: &PortEntry, filter: &str) -> bool {
+    let f = filter.trim().to_lowercase();
+    if f.is_empty() {
+        return true;
+    }
+    if f.chars().all(|c| c.is_ascii_digit()) {
+        return p.port_number.to_string().starts_with(&f);
+    }
+    let mut fields = vec![
+        p.description.as_str(),
+        p.ip_address.as_str(),
+        p.nickname.as_deref().unwrap_or_default(),
+        p.source.as_str(),
+        p.port_protocol.as_str(),
+    ];
+    fields.extend(p.discovered_by.iter().map(|d| d.name.as_str()));
+    fields.iter().any(|s| s.to_lowercase().contains(&f))
+}
+
+/// What the Ports page shows of `groups` for a filter: matching entries only, panels open with at
+/// most [`PAGE`] entries each until [`ROW_BUDGET`] entries are shown, the rest collapsed, except the
+/// panels in `open` (shown whole). The "is port N free?" answer looks at every entry.
+pub fn page_view(
+    mut groups: Vec<HostGroup>,
+    filter: &str,
+    open: &[String],
+) -> (Vec<HostGroup>, Option<String>) {
+    let mut pairs: Vec<(String, Vec<PortEntry>)> = groups
+        .iter_mut()
+        .map(|g| (g.address.clone(), std::mem::take(&mut g.entries)))
+        .collect();
+    let availability = crate::model::port_availability(&pairs, filter);
+    let filtering = !filter.trim().is_empty();
+    let mut shown = Vec::with_capacity(groups.len());
+    let mut budget = ROW_BUDGET;
+    for (mut g, (_, mut entries)) in groups.into_iter().zip(pairs.drain(..)) {
+        g.total = entries.len();
+        if filtering {
+            entries.retain(|p| matches(p, filter));
+            if entries.is_empty() {
+                continue;
+            }
+        }
+        let whole = open.contains(&g.address);
+        let limit = if whole {
+            usize::MAX
+        } else if budget > 0 {
+            let n = PAGE.min(entries.len());
+            budget = budget.saturating_sub(n);
+            PAGE
+        } else {
+            0
+        };
+        g.hidden = entries.len().saturating_sub(limit);
+        entries.truncate(limit);
+        g.entries = entries;
+        shown.push(g);
+    }
+    (shown, availability)
 }
 
 /// A host as `GET /api/hosts` lists it.
@@ -100,22 +175,6 @@ fn object<'a>(
         push_error(errors, "_body", "must be a JSON object");
     }
     obj
-}
-
-fn text_field(
-    obj: &serde_json::Map<String, Value>,
-    key: &str,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    match obj.get(key) {
-        None => None,
-        Some(Value::Null) => Some(String::new()),
-        Some(Value::String(s)) => Some(s.trim().to_string()),
-        Some(_) => {
-            push_error(errors, key, "must be text");
-            None
-        }
-    }
 }
 
 fn check_address(address: &str, errors: &mut FieldErrors) {
@@ -257,6 +316,64 @@ pub fn panel_nickname(own: Option<&str>, entries: &[PortEntry]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn group(address: &str, n: usize) -> HostGroup {
+        HostGroup {
+            address: address.into(),
+            nickname: String::new(),
+            pinned: false,
+            entries: (0..n)
+                .map(|i| PortEntry {
+                    id: i as i64,
+                    ip_address: address.into(),
+                    nickname: None,
+                    port_number: 1000 + i as i64,
+                    port_protocol: crate::ports::Protocol::Tcp,
+                    description: format!("svc {i}"),
+                    order: i as i64,
+                    source: "manual".into(),
+                    is_immutable: false,
+                    discovered_by: vec![],
+                })
+                .collect(),
+            total: 0,
+            hidden: 0,
+        }
+    }
+
+    #[test]
+    fn big_pages_are_paged_and_collapsed_but_answer_for_everything() {
+        let groups: Vec<HostGroup> = (0..20).map(|i| group(&format!("h{i}"), 100)).collect();
+        let (view, answer) = page_view(groups.clone(), "", &[]);
+        assert_eq!(view.len(), 20);
+        assert_eq!(
+            (view[0].entries.len(), view[0].hidden, view[0].total),
+            (PAGE, 100 - PAGE, 100)
+        );
+        assert_eq!(
+            (
+                view[11].entries.len(),
+                view[12].entries.len(),
+                view[12].hidden
+            ),
+            (PAGE, 0, 100)
+        );
+        // Small hosts all show whole.
+        let small: Vec<HostGroup> = (0..40).map(|i| group(&format!("s{i}"), 5)).collect();
+        let (view, _) = page_view(small, "", &[]);
+        assert!(view.iter().all(|g| g.entries.len() == 5 && g.hidden == 0));
+        assert_eq!(answer, None);
+        let (view, _) = page_view(groups.clone(), "", &["h15".to_string()]);
+        assert_eq!(view[15].entries.len(), 100);
+        // The answer covers the collapsed panels too; the filter finds entries anywhere.
+        let (view, answer) = page_view(groups.clone(), "1099", &[]);
+        assert_eq!(view.len(), 20);
+        assert!(answer
+            .unwrap()
+            .starts_with("Port 1099 is in use on every host"));
+        let (view, _) = page_view(groups, "svc 99", &[]);
+        assert!(view.iter().all(|g| g.entries.len() == 1 && g.total == 100));
+    }
 
     #[test]
     fn host_inputs() {

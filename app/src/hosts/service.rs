@@ -44,6 +44,8 @@ pub fn group(hosts: Vec<HostSummary>, entries: Vec<PortEntry>) -> Vec<HostGroup>
                 nickname: panel_nickname(h.nickname.as_deref(), &entries),
                 address: h.address,
                 pinned: h.pinned,
+                total: entries.len(),
+                hidden: 0,
                 entries,
             }
         })
@@ -55,6 +57,8 @@ pub fn group(hosts: Vec<HostSummary>, entries: Vec<PortEntry>) -> Vec<HostGroup>
         nickname: panel_nickname(None, &entries),
         address,
         pinned: false,
+        total: entries.len(),
+        hidden: 0,
         entries,
     }));
     out
@@ -199,7 +203,7 @@ pub async fn update(
         address: summary.address,
         nickname: summary.nickname,
         moved,
-        stayed: if moved > 0 || edit.address.is_some() {
+        stayed: if edit.address.as_deref().is_some_and(|a| a != address) {
             discovered.len()
         } else {
             0

@@ -68,7 +68,9 @@ pub struct PortSpec {
     pub description: String,
 }
 
-fn text(
+/// A trimmed text field of a JSON object (`null` is empty; a number is accepted for `port_number`);
+/// `None` when absent, an error when of another type.
+pub(crate) fn text_field(
     obj: &serde_json::Map<String, Value>,
     key: &str,
     errors: &mut FieldErrors,
@@ -93,13 +95,13 @@ pub fn validate_port(input: &Value, existing: Option<&PortEntry>) -> Result<Port
         push_error(&mut errors, "_body", "must be a JSON object");
         return Err(errors);
     };
-    let ip_address = text(obj, "ip_address", &mut errors)
+    let ip_address = text_field(obj, "ip_address", &mut errors)
         .or_else(|| existing.map(|e| e.ip_address.clone()))
         .unwrap_or_default();
-    let nickname = text(obj, "nickname", &mut errors)
+    let nickname = text_field(obj, "nickname", &mut errors)
         .map(|n| (!n.is_empty()).then_some(n))
         .unwrap_or_else(|| existing.and_then(|e| e.nickname.clone()));
-    let port_raw = text(obj, "port_number", &mut errors);
+    let port_raw = text_field(obj, "port_number", &mut errors);
     let port_number = match (&port_raw, existing) {
         (None, Some(e)) => e.port_number,
         (None, None) => {
@@ -118,14 +120,14 @@ pub fn validate_port(input: &Value, existing: Option<&PortEntry>) -> Result<Port
             }
         },
     };
-    let port_protocol = match text(obj, "port_protocol", &mut errors) {
+    let port_protocol = match text_field(obj, "port_protocol", &mut errors) {
         None => existing.map(|e| e.port_protocol).unwrap_or_default(),
         Some(p) => Protocol::parse(&p).unwrap_or_else(|| {
             push_error(&mut errors, "port_protocol", "must be TCP or UDP");
             Protocol::Tcp
         }),
     };
-    let description = text(obj, "description", &mut errors)
+    let description = text_field(obj, "description", &mut errors)
         .or_else(|| existing.map(|e| e.description.clone()))
         .unwrap_or_default();
 
@@ -221,7 +223,7 @@ pub fn parse_move(input: &Value) -> Result<MoveSpec, FieldErrors> {
         push_error(&mut errors, "_body", "must be a JSON object");
         return Err(errors);
     };
-    let ip_address = text(obj, "ip_address", &mut errors).unwrap_or_default();
+    let ip_address = text_field(obj, "ip_address", &mut errors).unwrap_or_default();
     if ip_address.is_empty() {
         push_error(&mut errors, "ip_address", "is required");
     } else if let Err(m) = validate_host(&ip_address) {

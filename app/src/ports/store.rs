@@ -72,13 +72,49 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
 }
 
 /// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
+/// Two flat queries (entries, then every discovery) joined here: a correlated JSON subquery per row
+/// costs more than the rest of the Ports page together at a few thousand entries.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        r#"{SELECT} ORDER BY p."order", p.id"#
-    )))
+    let rows = sqlx::query(
+        r#"SELECT id, ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable,
+                  NULL AS discovered_by
+             FROM port ORDER BY "order", id"#,
+    )
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().filter_map(row_to_entry).collect())
+    let mut by_port: std::collections::HashMap<i64, Vec<Discovery>> =
+        std::collections::HashMap::new();
+    for r in sqlx::query(
+        "SELECT d.port_id, d.instance_id, i.name, i.type, d.seen, CAST(d.last_seen_at AS TEXT) AS last_seen_at, d.local_only,
+                d.container_name, d.container_port
+           FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
+          ORDER BY d.port_id, d.instance_id",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        by_port
+            .entry(r.try_get("port_id")?)
+            .or_default()
+            .push(Discovery {
+                instance_id: r.try_get("instance_id")?,
+                name: r.try_get("name")?,
+                instance_type: r.try_get("type")?,
+                seen: r.try_get("seen")?,
+                last_seen_at: r.try_get::<Option<String>, _>("last_seen_at")?.unwrap_or_default(),
+                local_only: r.try_get::<Option<bool>, _>("local_only")?.unwrap_or(false),
+                container_name: r.try_get("container_name")?,
+                container_port: r.try_get("container_port")?,
+            });
+    }
+    Ok(rows
+        .iter()
+        .filter_map(row_to_entry)
+        .map(|mut e| {
+            e.discovered_by = by_port.remove(&e.id).unwrap_or_default();
+            e
+        })
+        .collect())
 }
 
 /// One host's entries, in their stored order.

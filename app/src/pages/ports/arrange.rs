@@ -190,12 +190,16 @@ mod tests {
                     entry(2, "a", 53, Protocol::Udp, "DNS"),
                     entry(3, "a", 22, Protocol::Tcp, "ssh"),
                 ],
+                total: 3,
+                hidden: 0,
             },
             HostGroup {
                 address: "b".into(),
                 nickname: String::new(),
                 pinned: true,
                 entries: vec![],
+                total: 0,
+                hidden: 0,
             },
         ]
     }

@@ -141,7 +141,10 @@ pub(crate) fn PortModalView() -> impl IntoView {
     };
     // The save's answer: close, or show what is wrong where it is wrong.
     Effect::new(move |_| match state.save.value().get() {
-        Some(Ok(SaveOutcome::Saved(_))) => close_modal(m.open, m.opener),
+        Some(Ok(SaveOutcome::Saved(e))) => {
+            state.reveal(&e.ip_address);
+            close_modal(m.open, m.opener)
+        }
         Some(Ok(SaveOutcome::Invalid(e))) => show_errors(m, e),
         Some(Ok(SaveOutcome::Conflict(msg))) => m.conflict.set(Some(msg)),
         Some(Err(e)) => m.conflict.set(Some(e.to_string())),
@@ -530,6 +533,13 @@ pub(crate) fn HostModalView() -> impl IntoView {
             })
         })
     }
+    Effect::new(move |_| {
+        let value = state.add_host.value().get();
+        if let Some(Ok(SaveOutcome::Saved(h))) = &value {
+            state.reveal(&h.address);
+        }
+        answer(unit(value))
+    });
     Effect::new(move |_| answer(unit(state.edit_host.value().get())));
     let title = Signal::derive(move || match h.mode.get() {
         HostMode::New => "Add host".to_string(),

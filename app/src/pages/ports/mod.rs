@@ -19,7 +19,7 @@ use crate::components::dom::focus_later;
 use crate::components::icon::{Icon, IconName};
 use crate::components::live::use_live_events;
 use crate::hosts::HostGroup;
-use crate::model::{port_availability, PortEntry};
+use crate::model::PortEntry;
 use arrange::{Commit, Dragged, SortKey};
 use dialogs::{ConflictDialog, HostModal, HostModalView, PortModal, PortModalView};
 use leptos::prelude::*;
@@ -59,6 +59,10 @@ pub(crate) struct PortsPageState {
     notice: RwSignal<Option<(bool, String)>>,
     /// The arrangement as the server last sent it.
     base: StoredValue<Vec<HostGroup>>,
+    /// The "is port N free?" answer, and whether there is no host at all.
+    info: StoredValue<(Option<String>, bool)>,
+    /// Panels shown whole (long or collapsed ones the user opened).
+    open: RwSignal<Vec<String>>,
     /// A rearrangement not saved yet (shown instead of `base`).
     preview: RwSignal<Option<Vec<HostGroup>>>,
     /// What the keyboard has picked up.
@@ -113,28 +117,16 @@ impl PortsPageState {
         self.move_port.dispatch(MovePort { id, body });
     }
 
+    /// Shows a host's panel whole (the one just added to or moved into).
+    fn reveal(&self, host: &str) {
+        if !self.open.with_untracked(|o| o.iter().any(|h| h == host)) {
+            self.open.update(|o| o.push(host.to_string()));
+        }
+    }
+
     fn say(&self, text: String) {
         self.announce.set(text);
     }
-}
-
-fn matches(p: &PortEntry, filter: &str) -> bool {
-    let f = filter.trim().to_lowercase();
-    if f.is_empty() {
-        return true;
-    }
-    if f.chars().all(|c| c.is_ascii_digit()) {
-        return p.port_number.to_string().starts_with(&f);
-    }
-    let mut fields = vec![
-        p.description.as_str(),
-        p.ip_address.as_str(),
-        p.nickname.as_deref().unwrap_or_default(),
-        p.source.as_str(),
-        p.port_protocol.as_str(),
-    ];
-    fields.extend(p.discovered_by.iter().map(|d| d.name.as_str()));
-    fields.iter().any(|s| s.to_lowercase().contains(&f))
 }
 
 const COMPACT_KEY: &str = "portall.ports.compact";
@@ -147,6 +139,17 @@ fn remember_compact(on: bool) {
 
 #[component]
 pub fn PortsPage() -> impl IntoView {
+    // The filter and the opened panels come from the address too, so both work without JavaScript
+    // (a GET form and plain links) and a filtered view can be bookmarked.
+    let query = leptos_router::hooks::use_query_map();
+    let (initial_filter, initial_open) = query.with_untracked(|q| {
+        (
+            q.get("q").unwrap_or_default(),
+            q.get("open")
+                .map(|o| o.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+        )
+    });
     let state = PortsPageState {
         refresh: RwSignal::new(0),
         save: ServerAction::new(),
@@ -157,11 +160,13 @@ pub fn PortsPage() -> impl IntoView {
         order_hosts: ServerAction::new(),
         order_ports: ServerAction::new(),
         move_port: ServerAction::new(),
-        filter: RwSignal::new(String::new()),
+        filter: RwSignal::new(initial_filter),
         modal: PortModal::new(),
         host_modal: HostModal::new(),
         notice: RwSignal::new(None),
         base: StoredValue::new(Vec::new()),
+        info: StoredValue::new((None, false)),
+        open: RwSignal::new(initial_open),
         preview: RwSignal::new(None),
         held: RwSignal::new(None),
         pointer: StoredValue::new(None),
@@ -187,9 +192,11 @@ pub fn PortsPage() -> impl IntoView {
                     state.order_ports.version().get(),
                     state.move_port.version().get(),
                 ),
+                state.filter.get(),
+                state.open.get().join(","),
             )
         },
-        |_| ports_page(),
+        |(.., filter, open)| ports_page(filter, open),
     );
     // The density the user chose last time (in the browser only).
     Effect::new(move |_| {
@@ -224,6 +231,7 @@ pub fn PortsPage() -> impl IntoView {
     });
     Effect::new(move |_| match state.move_port.value().get() {
         Some(Ok(MoveOutcome::Moved(e))) => {
+            state.reveal(&e.ip_address);
             state.say(format!("Port {} moved to {}", e.port_number, e.ip_address));
         }
         Some(Ok(MoveOutcome::Taken {
@@ -257,15 +265,18 @@ pub fn PortsPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Ports"</h1>
             <div class="toolbar">
-                <label class="sr-only" for="port-filter">"Filter ports"</label>
-                <input
-                    id="port-filter"
-                    class="form-control search"
-                    type="search"
-                    placeholder="Filter: port number or text"
-                    prop:value=move || state.filter.get()
-                    on:input=move |ev| state.filter.set(event_target_value(&ev))
-                />
+                <form method="get" action="/" role="search" class="filter-form" on:submit=move |ev| ev.prevent_default()>
+                    <label class="sr-only" for="port-filter">"Filter ports"</label>
+                    <input
+                        id="port-filter"
+                        name="q"
+                        class="form-control search"
+                        type="search"
+                        placeholder="Filter: port number or text"
+                        prop:value=move || state.filter.get()
+                        on:input=move |ev| state.filter.set(event_target_value(&ev))
+                    />
+                </form>
                 <button
                     id="density-btn"
                     class="btn btn-outline"
@@ -312,6 +323,7 @@ pub fn PortsPage() -> impl IntoView {
                 }.into_any(),
                 Some(Ok(page)) => {
                     state.base.set_value(page.groups.clone());
+                    state.info.set_value((page.availability.clone(), page.empty));
                     // A fresh list from the server replaces any preview.
                     state.preview.set(None);
                     view! { <HostPanels /> }.into_any()
@@ -331,7 +343,8 @@ fn HostPanels() -> impl IntoView {
     view! {
         {move || {
             let groups = state.preview.get().unwrap_or_else(|| state.base.get_value());
-            if groups.is_empty() {
+            let (availability, empty) = state.info.get_value();
+            if empty {
                 return view! {
                     <section class="card empty-state" id="ports-empty">
                         <h2>"No ports yet"</h2>
@@ -341,31 +354,12 @@ fn HostPanels() -> impl IntoView {
                 }
                 .into_any();
             }
-            let filter = state.filter.get();
-            let filtering = !filter.trim().is_empty();
-            // A port number in the filter also answers "is it free?".
-            let pairs: Vec<(String, Vec<PortEntry>)> = groups
-                .iter()
-                .map(|g| (g.address.clone(), g.entries.clone()))
-                .collect();
-            let answer = port_availability(&pairs, &filter).map(|text| view! {
+            let filtering = !state.filter.get_untracked().trim().is_empty();
+            // A port number in the filter also answers "is it free?" (over every entry).
+            let answer = availability.map(|text| view! {
                 <p id="port-availability" class="alert alert-info availability" role="status">{text}</p>
             });
-            let shown: Vec<(usize, HostGroup, usize)> = groups
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, mut g)| {
-                    let total = g.entries.len();
-                    if filtering {
-                        g.entries.retain(|p| matches(p, &filter));
-                        if g.entries.is_empty() {
-                            return None;
-                        }
-                    }
-                    Some((i, g, total))
-                })
-                .collect();
-            let nothing = shown.is_empty().then(|| view! {
+            let nothing = groups.is_empty().then(|| view! {
                 <p class="muted" id="no-match">"No port matches the filter."</p>
             });
             view! {
@@ -373,9 +367,10 @@ fn HostPanels() -> impl IntoView {
                     class:dragging=move || state.pointer.with_value(|p| p.is_some()) && state.drop_at.get().is_some()>
                     {answer}
                     {nothing}
-                    {shown
+                    {groups
                         .into_iter()
-                        .map(|(index, group, total)| view! { <HostPanel index group total filtering /> })
+                        .enumerate()
+                        .map(|(index, group)| view! { <HostPanel index group filtering /> })
                         .collect_view()}
                 </div>
             }
@@ -602,30 +597,41 @@ fn MoveHandle(
             aria-label=label
             aria-describedby="dnd-help"
             disabled=disabled
-            title=if disabled { "Clear the filter to move" } else { "Drag, or press Space to move with the arrow keys" }
+            title=disabled.then_some("Clear the filter to move")
             aria-pressed=move || held().to_string()
             on:pointerdown=move |ev| pointer_down(state, d1.clone(), ev)
             on:pointermove=move |ev| pointer_move(state, ev)
             on:pointerup=move |ev| pointer_up(state, ev, false)
             on:pointercancel=move |ev| pointer_up(state, ev, true)
             on:keydown=move |ev| handle_key(state, d2.clone(), ev)
-        >
-            <Icon name=IconName::Grip />
-        </button>
+        ></button>
     }
 }
 
 #[component]
-fn HostPanel(index: usize, group: HostGroup, total: usize, filtering: bool) -> impl IntoView {
+fn HostPanel(index: usize, group: HostGroup, filtering: bool) -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let host = group.address.clone();
     let nickname = group.nickname.clone();
-    let shown = group.entries.len();
+    let total = group.total;
+    let matched = group.entries.len() + group.hidden;
     let noun = if total == 1 { "port" } else { "ports" };
-    let count = if shown == total {
+    let count = if matched == total {
         format!("{total} {noun}")
     } else {
-        format!("{shown} of {total} {noun}")
+        format!("{matched} of {total} {noun}")
+    };
+    let hidden = group.hidden;
+    let collapsed = group.entries.is_empty() && hidden > 0;
+    let open_host = host.clone();
+    let show_all = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let h = open_host.clone();
+        state.open.update(|o| {
+            if !o.contains(&h) {
+                o.push(h)
+            }
+        });
     };
     let panel_id = format!("host-{}", host.replace(['.', ':', '[', ']'], "-"));
     let drop_end = move || {
@@ -700,6 +706,11 @@ fn HostPanel(index: usize, group: HostGroup, total: usize, filtering: bool) -> i
                 {group.entries.into_iter().enumerate().map(|(i, p)| view! { <PortRow port=p group=index index=i filtering /> }).collect_view()}
             </ul>
             {(total == 0).then(|| view! { <p class="muted empty-host">"No ports on this host yet."</p> })}
+            {(hidden > 0).then(|| view! {
+                <a class="btn btn-sm btn-link show-all-btn" href=format!("/?open={host}") on:click=show_all>
+                    {if collapsed { format!("Show {hidden} {noun}") } else { format!("Show {hidden} more") }}
+                </a>
+            })}
             <button
                 class="btn btn-sm btn-outline add-host-port-btn"
                 on:click=move |_| {
@@ -750,23 +761,13 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
             )
     };
     let held = move || state.held.get() == Some(Dragged::Port(id));
-    let title = format!(
-        "{} · {}{} · id {}",
-        port.description,
-        port.ip_address,
-        port.nickname
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default(),
-        id
-    );
     view! {
         <li class="port-row" class:stale=stale class:drop-before=drop_before class:held=held
-            data-port-id=id data-port=port.port_number title=title>
+            data-port-id=id data-port=port.port_number>
             <MoveHandle dragged=Dragged::Port(id) label=format!("Move port {} {}", port.port_number, port.port_protocol) disabled=filtering />
             <span class="port-number">{port.port_number}</span>
             <span class="port-proto">{port.port_protocol.as_str()}</span>
-            <span class="port-desc">
+            <span class="port-desc" title=port.description.clone()>
                 {port.description.clone()}
                 {local.then(|| view! { " " <span class="badge badge-local" title="Published on the host's loopback only: not reachable from other machines">"local only"</span> })}
                 {stale.then(|| view! { " " <span class="badge badge-stale">{format!("last seen {}", last_seen.clone().unwrap_or_default())}</span> })}

@@ -11,7 +11,8 @@ use serde_json::json;
 #[component]
 pub fn PortsCard() -> impl IntoView {
     let save = ServerAction::<SavePortSettings>::new();
-    let current = Resource::new(move || save.version().get(), |_| port_settings());
+    // Read once: the form keeps what was typed, and a save answers with what was stored.
+    let current = Resource::new(|| (), |_| port_settings());
     view! {
         <section class="card" id="port-settings-card">
             <header class="card-header"><h2>"Ports"</h2></header>
@@ -61,7 +62,11 @@ fn PortsForm(s: PortSettings, save: ServerAction<SavePortSettings>) -> impl Into
         });
     };
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(SaveOutcome::Saved(_))) => saved.set(true),
+        Some(Ok(SaveOutcome::Saved(s))) => {
+            exclude.set(s.port_exclude.clone());
+            stored.set_value(s);
+            saved.set(true);
+        }
         Some(Ok(SaveOutcome::Invalid(e))) => errors.set(e),
         _ => {}
     });
