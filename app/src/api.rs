@@ -152,16 +152,14 @@ pub struct PortsPageData {
 #[server]
 pub async fn ports_page(filter: String, open: String) -> Result<PortsPageData, ServerFnError> {
     let s = server::services()?;
-    let groups = crate::hosts::service::groups(&s.pool)
-        .await
-        .map_err(server::failure)?;
-    let empty = groups.is_empty();
     let open: Vec<String> = open
         .split(',')
         .filter(|o| !o.is_empty())
         .map(str::to_string)
         .collect();
-    let (groups, availability) = crate::hosts::page_view(groups, &filter, &open);
+    let (groups, availability, empty) = crate::hosts::service::page(&s.pool, &filter, &open)
+        .await
+        .map_err(server::failure)?;
     let settings = crate::generation::service::settings(&s.pool)
         .await
         .map_err(server::failure)?;

@@ -31,6 +31,36 @@ pub struct HostGroup {
     /// Entries that match the filter but are not sent (a long panel's tail, a collapsed panel).
     #[serde(default)]
     pub hidden: usize,
+    /// Of all its entries: how many are manual, and how many an integration still reports (and
+    /// which ones) — what the delete and edit dialogs say, whatever the page shows.
+    #[serde(default)]
+    pub manual: usize,
+    #[serde(default)]
+    pub reported: usize,
+    #[serde(default)]
+    pub owners: Vec<String>,
+}
+
+impl HostGroup {
+    /// The host without its entries (what a dialog keeps).
+    pub fn facts(&self) -> HostGroup {
+        HostGroup {
+            address: self.address.clone(),
+            nickname: self.nickname.clone(),
+            pinned: self.pinned,
+            entries: Vec::new(),
+            total: self.total,
+            hidden: self.hidden,
+            manual: self.manual,
+            reported: self.reported,
+            owners: self.owners.clone(),
+        }
+    }
+
+    /// Discovered entries no integration reports any more.
+    pub fn stale(&self) -> usize {
+        self.total.saturating_sub(self.manual + self.reported)
+    }
 }
 
 /// How many entries an open panel shows before "Show all", and how many entries the page shows in
@@ -60,6 +90,35 @@ pub fn matches(p: &PortEntry, filter: &str) -> bool {
     fields.iter().any(|s| s.to_lowercase().contains(&f))
 }
 
+/// How many entries each panel shows, panel after panel: the rule [`page_view`] applies, and what
+/// the server uses to load only those entries when there is no filter.
+pub struct Budget(usize);
+
+impl Budget {
+    pub fn new() -> Self {
+        Budget(ROW_BUDGET)
+    }
+
+    /// The number of entries (of `len` matching) the next panel, `address`, shows.
+    pub fn limit(&mut self, address: &str, len: usize, open: &[String]) -> usize {
+        if open.iter().any(|o| o == address) {
+            len
+        } else if self.0 > 0 {
+            let n = PAGE.min(len);
+            self.0 = self.0.saturating_sub(n);
+            n
+        } else {
+            0
+        }
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// What the Ports page shows of `groups` for a filter: matching entries only, panels open with at
 /// most [`PAGE`] entries each until [`ROW_BUDGET`] entries are shown, the rest collapsed, except the
 /// panels in `open` (shown whole). The "is port N free?" answer looks at every entry.
@@ -75,7 +134,7 @@ pub fn page_view(
     let availability = crate::model::port_availability(&pairs, filter);
     let filtering = !filter.trim().is_empty();
     let mut shown = Vec::with_capacity(groups.len());
-    let mut budget = ROW_BUDGET;
+    let mut budget = Budget::new();
     for (mut g, (_, mut entries)) in groups.into_iter().zip(pairs.drain(..)) {
         g.total = entries.len();
         if filtering {
@@ -84,16 +143,7 @@ pub fn page_view(
                 continue;
             }
         }
-        let whole = open.contains(&g.address);
-        let limit = if whole {
-            usize::MAX
-        } else if budget > 0 {
-            let n = PAGE.min(entries.len());
-            budget = budget.saturating_sub(n);
-            PAGE
-        } else {
-            0
-        };
+        let limit = budget.limit(&g.address, entries.len(), open);
         g.hidden = entries.len().saturating_sub(limit);
         entries.truncate(limit);
         g.entries = entries;
@@ -111,9 +161,12 @@ pub struct HostSummary {
     /// Its place among the panels (0 first).
     pub position: i64,
     pub pinned: bool,
-    /// How many entries it has, and how many of them are manual.
+    /// How many entries it has, how many of them are manual, and how many an integration still
+    /// reports (and which integrations).
     pub ports: i64,
     pub manual: i64,
+    pub reported: i64,
+    pub owners: Vec<String>,
 }
 
 /// What deleting a host did: how many entries went, which stayed and why.
@@ -338,6 +391,9 @@ mod tests {
                 .collect(),
             total: 0,
             hidden: 0,
+            manual: 0,
+            reported: 0,
+            owners: vec![],
         }
     }
 

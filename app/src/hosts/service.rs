@@ -30,6 +30,48 @@ pub async fn groups(pool: &SqlitePool) -> Result<Vec<HostGroup>, ServiceError> {
     Ok(group(hosts, entries))
 }
 
+/// What the Ports page shows (see [`crate::hosts::page_view`]). Without a filter only the entries
+/// shown are read: a page of thousands of entries reads a few hundred.
+pub async fn page(
+    pool: &SqlitePool,
+    filter: &str,
+    open: &[String],
+) -> Result<(Vec<HostGroup>, Option<String>, bool), ServiceError> {
+    if !filter.trim().is_empty() {
+        let groups = groups(pool).await?;
+        let empty = groups.is_empty();
+        let (shown, answer) = crate::hosts::page_view(groups, filter, open);
+        return Ok((shown, answer, empty));
+    }
+    let hosts = store::list(pool).await?;
+    let mut budget = crate::hosts::Budget::new();
+    let limits: Vec<(String, usize)> = hosts
+        .iter()
+        .map(|h| {
+            (
+                h.address.clone(),
+                budget.limit(&h.address, h.ports as usize, open),
+            )
+        })
+        .collect();
+    let wanted: Vec<(String, usize)> = limits.iter().filter(|(_, n)| *n > 0).cloned().collect();
+    let entries = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        ports::heads(pool, &wanted).await?
+    };
+    let empty = hosts.is_empty();
+    let mut shown = group(hosts.clone(), entries);
+    for (g, h) in shown.iter_mut().zip(&hosts) {
+        g.total = h.ports as usize;
+        g.hidden = g.total.saturating_sub(g.entries.len());
+        if g.nickname.is_empty() {
+            g.nickname = h.nickname.clone().unwrap_or_default();
+        }
+    }
+    Ok((shown, None, empty))
+}
+
 /// Puts entries (already in their order) into their hosts' panels.
 pub fn group(hosts: Vec<HostSummary>, entries: Vec<PortEntry>) -> Vec<HostGroup> {
     let mut by_host: HashMap<String, Vec<PortEntry>> = HashMap::new();
@@ -46,6 +88,9 @@ pub fn group(hosts: Vec<HostSummary>, entries: Vec<PortEntry>) -> Vec<HostGroup>
                 pinned: h.pinned,
                 total: entries.len(),
                 hidden: 0,
+                manual: h.manual as usize,
+                reported: h.reported as usize,
+                owners: h.owners,
                 entries,
             }
         })
@@ -59,6 +104,9 @@ pub fn group(hosts: Vec<HostSummary>, entries: Vec<PortEntry>) -> Vec<HostGroup>
         pinned: false,
         total: entries.len(),
         hidden: 0,
+        manual: entries.iter().filter(|e| !e.is_immutable).count(),
+        reported: entries.iter().filter(|e| e.is_reported()).count(),
+        owners: Vec::new(),
         entries,
     }));
     out

@@ -7,18 +7,34 @@ use sqlx::{Row, SqliteConnection};
 /// migration, since every writer calls [`ensure`]) go last, in the order their entries were made.
 pub async fn list<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<Vec<HostSummary>, sqlx::Error> {
     let rows = sqlx::query(
-        r#"WITH stats AS (
-               SELECT ip_address AS address, COUNT(*) AS total,
-                      SUM(CASE WHEN COALESCE(is_immutable, 0) = 0 THEN 1 ELSE 0 END) AS manual,
-                      MIN(COALESCE("order", 0)) AS first, MIN(id) AS first_id
-                 FROM port GROUP BY ip_address)
+        r#"WITH stats AS MATERIALIZED (
+               SELECT p.ip_address AS address, COUNT(*) AS total,
+                      SUM(CASE WHEN COALESCE(p.is_immutable, 0) = 0 THEN 1 ELSE 0 END) AS manual,
+                      SUM(CASE WHEN COALESCE(p.is_immutable, 0) <> 0 AND EXISTS (SELECT 1 FROM port_discovery d WHERE d.port_id = p.id AND d.seen) THEN 1 ELSE 0 END) AS reported,
+                      MIN(COALESCE(p."order", 0)) AS first, MIN(p.id) AS first_id
+                 FROM port p
+                GROUP BY p.ip_address),
+           -- The first non-empty nickname by (order, id): with a single MIN(), SQLite takes the bare
+           -- column from the row holding that minimum.
+           nick AS MATERIALIZED (
+               SELECT ip_address AS address, nickname AS first_nickname,
+                      MIN(COALESCE("order", 0) * 4294967296 + id)
+                 FROM port WHERE COALESCE(nickname, '') <> ''
+                GROUP BY ip_address),
+           owners AS MATERIALIZED (
+               SELECT p.ip_address AS address, json_group_array(DISTINCT i.name) AS names
+                 FROM port p JOIN port_discovery d ON d.port_id = p.id AND d.seen
+                 JOIN docker_instance i ON i.id = d.instance_id
+                WHERE COALESCE(p.is_immutable, 0) <> 0
+                GROUP BY p.ip_address)
            SELECT a.address, h.nickname AS own, h.position, COALESCE(h.pinned, 0) AS pinned,
                   COALESCE(s.total, 0) AS total, COALESCE(s.manual, 0) AS manual,
-                  (SELECT n.nickname FROM port n WHERE n.ip_address = a.address AND COALESCE(n.nickname, '') <> ''
-                    ORDER BY n."order", n.id LIMIT 1) AS first_nickname
+                  COALESCE(s.reported, 0) AS reported, n.first_nickname, o.names AS owners
              FROM (SELECT address FROM stats UNION SELECT address FROM host WHERE pinned) a
              LEFT JOIN host h ON h.address = a.address
              LEFT JOIN stats s ON s.address = a.address
+             LEFT JOIN owners o ON o.address = a.address
+             LEFT JOIN nick n ON n.address = a.address
             ORDER BY h.position IS NULL, h.position, s.first, s.first_id, a.address"#,
     )
     .fetch_all(ex)
@@ -36,6 +52,11 @@ pub async fn list<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<Vec<HostSumma
                 pinned: r.get::<i64, _>("pinned") != 0,
                 ports: r.get("total"),
                 manual: r.get("manual"),
+                reported: r.get("reported"),
+                owners: r
+                    .get::<Option<String>, _>("owners")
+                    .and_then(|o| serde_json::from_str(&o).ok())
+                    .unwrap_or_default(),
             }
         })
         .collect())

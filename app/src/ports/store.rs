@@ -71,48 +71,116 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
     })
 }
 
+/// An entry as the list query's JSON document has it (legacy rows may hold text where a number
+/// belongs; [`list`] applies the same rules as [`row_to_entry`]).
+#[derive(serde::Deserialize)]
+struct RawEntry {
+    id: i64,
+    #[serde(default)]
+    ip_address: Option<String>,
+    #[serde(default)]
+    nickname: Option<String>,
+    port_number: serde_json::Value,
+    #[serde(default)]
+    port_protocol: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    order: Option<i64>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    is_immutable: Option<i64>,
+    #[serde(default)]
+    discovered_by: Vec<Discovery>,
+}
+
 /// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
-/// Two flat queries (entries, then every discovery) joined here: a correlated JSON subquery per row
-/// costs more than the rest of the Ports page together at a few thousand entries.
+/// SQLite builds the whole list as one JSON document: row by row through the driver costs several
+/// times more at a few thousand entries, and this is what every Ports page load reads.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, sqlx::Error> {
-    let rows = sqlx::query(
-        r#"SELECT id, ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable,
-                  NULL AS discovered_by
-             FROM port ORDER BY "order", id"#,
+    list_where(pool, "true", None).await
+}
+
+/// The first `limit` entries (in their order) of each host given as `(address, limit)`: what an
+/// unfiltered Ports page shows, without reading the entries it does not show.
+pub async fn heads(
+    pool: &SqlitePool,
+    limits: &[(String, usize)],
+) -> Result<Vec<PortEntry>, sqlx::Error> {
+    let want = serde_json::to_string(limits).unwrap_or_else(|_| "[]".into());
+    list_where(
+        pool,
+        r#"p.id IN (SELECT id FROM (
+               SELECT q.id, ROW_NUMBER() OVER (PARTITION BY q.ip_address ORDER BY q."order", q.id) AS rn,
+                      w.value ->> 1 AS lim
+                 FROM port q JOIN json_each(?1) w ON w.value ->> 0 = q.ip_address)
+             WHERE rn <= lim)"#,
+        Some(want),
     )
-    .fetch_all(pool)
-    .await?;
-    let mut by_port: std::collections::HashMap<i64, Vec<Discovery>> =
-        std::collections::HashMap::new();
-    for r in sqlx::query(
-        "SELECT d.port_id, d.instance_id, i.name, i.type, d.seen, CAST(d.last_seen_at AS TEXT) AS last_seen_at, d.local_only,
-                d.container_name, d.container_port
-           FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
-          ORDER BY d.port_id, d.instance_id",
-    )
-    .fetch_all(pool)
-    .await?
-    {
-        by_port
-            .entry(r.try_get("port_id")?)
-            .or_default()
-            .push(Discovery {
-                instance_id: r.try_get("instance_id")?,
-                name: r.try_get("name")?,
-                instance_type: r.try_get("type")?,
-                seen: r.try_get("seen")?,
-                last_seen_at: r.try_get::<Option<String>, _>("last_seen_at")?.unwrap_or_default(),
-                local_only: r.try_get::<Option<bool>, _>("local_only")?.unwrap_or(false),
-                container_name: r.try_get("container_name")?,
-                container_port: r.try_get("container_port")?,
-            });
-    }
-    Ok(rows
-        .iter()
-        .filter_map(row_to_entry)
-        .map(|mut e| {
-            e.discovered_by = by_port.remove(&e.id).unwrap_or_default();
-            e
+    .await
+}
+
+async fn list_where(
+    pool: &SqlitePool,
+    condition: &str,
+    bind: Option<String>,
+) -> Result<Vec<PortEntry>, sqlx::Error> {
+    let query = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        r#"WITH found AS (
+               SELECT d.port_id, json_group_array(json_object(
+                          'instance_id', d.instance_id, 'name', i.name, 'type', i.type,
+                          'seen', json(CASE WHEN d.seen THEN 'true' ELSE 'false' END), 'last_seen_at', d.last_seen_at,
+                          'local_only', json(CASE WHEN d.local_only THEN 'true' ELSE 'false' END),
+                          'container_name', d.container_name, 'container_port', d.container_port)
+                          ORDER BY d.instance_id) AS list
+                 FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
+                GROUP BY d.port_id)
+           SELECT json_group_array(json_object(
+                      'id', p.id, 'ip_address', p.ip_address, 'nickname', p.nickname,
+                      'port_number', p.port_number, 'port_protocol', p.port_protocol,
+                      'description', p.description, 'order', p."order", 'source', p.source,
+                      'is_immutable', CASE WHEN p.is_immutable THEN 1 ELSE 0 END,
+                      'discovered_by', json(COALESCE(f.list, '[]')))
+                      ORDER BY p."order", p.id)
+             FROM port p LEFT JOIN found f ON f.port_id = p.id
+            WHERE {condition}"#
+    )));
+    let query = match bind {
+        Some(b) => query.bind(b),
+        None => query,
+    };
+    let doc: Option<String> = query.fetch_one(pool).await?;
+    let raw: Vec<RawEntry> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|r| {
+            let port_number = r
+                .port_number
+                .as_i64()
+                .or_else(|| r.port_number.as_str().and_then(|t| t.trim().parse().ok()));
+            let protocol = r.port_protocol.as_deref().and_then(Protocol::parse);
+            let (Some(port_number), Some(port_protocol)) = (port_number, protocol) else {
+                tracing::warn!(
+                    id = r.id,
+                    protocol = ?r.port_protocol,
+                    "port entry skipped: its port number or protocol cannot be read"
+                );
+                return None;
+            };
+            Some(PortEntry {
+                id: r.id,
+                ip_address: r.ip_address.unwrap_or_default(),
+                nickname: r.nickname,
+                port_number,
+                port_protocol,
+                description: r.description.unwrap_or_default(),
+                order: r.order.unwrap_or(0),
+                source: r.source.unwrap_or_else(|| "manual".into()),
+                is_immutable: r.is_immutable.unwrap_or(0) != 0,
+                discovered_by: r.discovered_by,
+            })
         })
         .collect())
 }

@@ -192,6 +192,9 @@ mod tests {
                 ],
                 total: 3,
                 hidden: 0,
+                manual: 3,
+                reported: 0,
+                owners: vec![],
             },
             HostGroup {
                 address: "b".into(),
@@ -200,6 +203,9 @@ mod tests {
                 entries: vec![],
                 total: 0,
                 hidden: 0,
+                manual: 0,
+                reported: 0,
+                owners: vec![],
             },
         ]
     }

@@ -371,7 +371,7 @@ fn PresetPicker(pick: Callback<Preset>) -> impl IntoView {
 enum HostMode {
     New,
     Edit(HostGroup),
-    Delete { group: HostGroup, discovered: usize },
+    Delete(HostGroup),
 }
 
 #[derive(Clone, Copy)]
@@ -422,7 +422,7 @@ impl HostModal {
         focus_later("#host-address".into());
     }
 
-    pub fn open_edit(&self, group: &HostGroup) {
+    pub fn open_edit(&self, group: HostGroup) {
         let opener = format!(".host-panel[data-host='{}'] .edit-host-btn", group.address);
         self.reset(
             HostMode::Edit(group.clone()),
@@ -433,16 +433,13 @@ impl HostModal {
         focus_later("#host-address".into());
     }
 
-    pub fn open_delete(&self, group: &HostGroup, discovered: usize) {
+    pub fn open_delete(&self, group: HostGroup) {
         let opener = format!(
             ".host-panel[data-host='{}'] .delete-host-btn",
             group.address
         );
         self.reset(
-            HostMode::Delete {
-                group: group.clone(),
-                discovered,
-            },
+            HostMode::Delete(group.clone()),
             group.address.clone(),
             String::new(),
             opener,
@@ -502,7 +499,7 @@ pub(crate) fn HostModalView() -> impl IntoView {
                     body: body.to_string(),
                 });
             }
-            HostMode::Delete { group, .. } => {
+            HostMode::Delete(group) => {
                 state.delete_host.dispatch(DeleteHost {
                     address: group.address,
                 });
@@ -544,20 +541,14 @@ pub(crate) fn HostModalView() -> impl IntoView {
     let title = Signal::derive(move || match h.mode.get() {
         HostMode::New => "Add host".to_string(),
         HostMode::Edit(g) => format!("Edit host {}", g.address),
-        HostMode::Delete { group, .. } => format!("Delete host {}", group.address),
+        HostMode::Delete(group) => format!("Delete host {}", group.address),
     });
     let body = move || match h.mode.get() {
-        HostMode::Delete { group, discovered } => {
-            let stale = group
-                .entries
-                .iter()
-                .filter(|e| e.is_immutable && !e.is_reported())
-                .count();
-            let manual = group.entries.iter().filter(|e| !e.is_immutable).count();
-            let mut owners: Vec<String> =
-                group.entries.iter().flat_map(|e| e.reported_by()).collect();
-            owners.sort();
-            owners.dedup();
+        HostMode::Delete(group) => {
+            let stale = group.stale();
+            let manual = group.manual;
+            let discovered = group.reported;
+            let owners = group.owners.clone();
             view! {
                 <p id="host-delete-summary">
                     {format!(
@@ -583,7 +574,7 @@ pub(crate) fn HostModalView() -> impl IntoView {
         }
         mode => {
             let discovered = match &mode {
-                HostMode::Edit(g) => g.entries.iter().filter(|e| e.is_immutable).count(),
+                HostMode::Edit(g) => g.total.saturating_sub(g.manual),
                 _ => 0,
             };
             view! {
@@ -610,7 +601,7 @@ pub(crate) fn HostModalView() -> impl IntoView {
             .into_any()
         }
     };
-    let is_delete = move || matches!(h.mode.get(), HostMode::Delete { .. });
+    let is_delete = move || matches!(h.mode.get(), HostMode::Delete(_));
     let busy = move || state.add_host.pending().get() || state.edit_host.pending().get();
     view! {
         <ModalFrame

@@ -322,8 +322,8 @@ pub fn PortsPage() -> impl IntoView {
                     <p class="alert alert-error" role="alert">"Could not load ports: " {e.to_string()}</p>
                 }.into_any(),
                 Some(Ok(page)) => {
-                    state.base.set_value(page.groups.clone());
-                    state.info.set_value((page.availability.clone(), page.empty));
+                    state.info.set_value((page.availability, page.empty));
+                    state.base.set_value(page.groups);
                     // A fresh list from the server replaces any preview.
                     state.preview.set(None);
                     view! { <HostPanels /> }.into_any()
@@ -344,6 +344,7 @@ fn HostPanels() -> impl IntoView {
         {move || {
             let groups = state.preview.get().unwrap_or_else(|| state.base.get_value());
             let (availability, empty) = state.info.get_value();
+
             if empty {
                 return view! {
                     <section class="card empty-state" id="ports-empty">
@@ -671,9 +672,7 @@ fn HostPanel(index: usize, group: HostGroup, filtering: bool) -> impl IntoView {
             }
         }
     };
-    let discovered = group.entries.iter().filter(|e| e.is_reported()).count();
-    let edit_group = group.clone();
-    let delete_group = group.clone();
+    let facts = StoredValue::new(group.facts());
     let add_for = (host.clone(), nickname.clone());
     view! {
         <section class="card host-panel" data-host=host.clone() id=panel_id aria-label=format!("Host {host}")
@@ -692,12 +691,12 @@ fn HostPanel(index: usize, group: HostGroup, filtering: bool) -> impl IntoView {
                         aria-label=format!("Sort {host} by description") on:click=sort(SortKey::Description)>"A–Z"</button>
                     <button type="button" class="btn btn-link btn-sm edit-host-btn" title="Edit host"
                         aria-label=format!("Edit host {host}")
-                        on:click=move |_| state.host_modal.open_edit(&edit_group)>
+                        on:click=move |_| state.host_modal.open_edit(facts.get_value())>
                         <Icon name=IconName::Pencil />
                     </button>
                     <button type="button" class="btn btn-link btn-sm delete-host-btn" title="Delete host"
                         aria-label=format!("Delete host {host}")
-                        on:click=move |_| state.host_modal.open_delete(&delete_group, discovered)>
+                        on:click=move |_| state.host_modal.open_delete(facts.get_value())>
                         <Icon name=IconName::Trash />
                     </button>
                 </div>
