@@ -329,9 +329,86 @@ pub fn parse_host_order(input: &Value) -> Result<Vec<String>, FieldErrors> {
     }
 }
 
-/// `{"port_ids": [id, …]}`: a panel's entries in their new order.
-pub fn parse_port_order(input: &Value) -> Result<Vec<i64>, FieldErrors> {
+/// The sort buttons' keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Number,
+    Protocol,
+    Description,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "number" => Some(SortKey::Number),
+            "protocol" => Some(SortKey::Protocol),
+            "description" => Some(SortKey::Description),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Number => "number",
+            SortKey::Protocol => "protocol",
+            SortKey::Description => "description",
+        }
+    }
+}
+
+/// A panel's entry ids sorted by `key` (protocol: TCP first; description: case-insensitive), ties by
+/// number; reversed when not `ascending`.
+pub fn sorted_ids(entries: &[PortEntry], key: SortKey, ascending: bool) -> Vec<i64> {
+    let mut list: Vec<&PortEntry> = entries.iter().collect();
+    list.sort_by(|a, b| {
+        let primary = match key {
+            SortKey::Number => a.port_number.cmp(&b.port_number),
+            SortKey::Protocol => a.port_protocol.cmp(&b.port_protocol),
+            SortKey::Description => a
+                .description
+                .to_lowercase()
+                .cmp(&b.description.to_lowercase()),
+        };
+        primary
+            .then(a.port_number.cmp(&b.port_number))
+            .then(a.port_protocol.cmp(&b.port_protocol))
+    });
+    if !ascending {
+        list.reverse();
+    }
+    list.into_iter().map(|e| e.id).collect()
+}
+
+/// A panel's new order: the ids in order, or a sort of all its entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortOrder {
+    Ids(Vec<i64>),
+    Sort { key: SortKey, ascending: bool },
+}
+
+/// `{"port_ids": [id, …]}`, or `{"sort": "number" | "protocol" | "description", "descending"?}`
+/// (a sort covers every entry of the panel, also those a long panel does not show).
+pub fn parse_port_order(input: &Value) -> Result<PortOrder, FieldErrors> {
     let mut errors = FieldErrors::new();
+    if let Some(sort) = input.get("sort") {
+        let key = sort.as_str().and_then(SortKey::parse);
+        let descending = input.get("descending").map(Value::as_bool);
+        match (key, descending) {
+            (Some(key), None | Some(Some(_))) => {
+                return Ok(PortOrder::Sort {
+                    key,
+                    ascending: !descending.flatten().unwrap_or(false),
+                })
+            }
+            (None, _) => push_error(
+                &mut errors,
+                "sort",
+                "must be number, protocol or description",
+            ),
+            (_, Some(None)) => push_error(&mut errors, "descending", "must be true or false"),
+        }
+        return Err(errors);
+    }
     let Some(list) = input.get("port_ids").and_then(Value::as_array) else {
         push_error(&mut errors, "port_ids", "must be a list of entry ids");
         return Err(errors);
@@ -347,7 +424,7 @@ pub fn parse_port_order(input: &Value) -> Result<Vec<i64>, FieldErrors> {
         }
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok(PortOrder::Ids(out))
     } else {
         Err(errors)
     }
@@ -460,8 +537,19 @@ mod tests {
         assert!(parse_host_order(&json!({"hosts": "a"})).is_err());
         assert_eq!(
             parse_port_order(&json!({"port_ids": [3, 1]})).unwrap(),
-            vec![3, 1]
+            PortOrder::Ids(vec![3, 1])
         );
+        assert_eq!(
+            parse_port_order(&json!({"sort": "protocol", "descending": true})).unwrap(),
+            PortOrder::Sort {
+                key: SortKey::Protocol,
+                ascending: false
+            }
+        );
+        assert!(
+            parse_port_order(&json!({"sort": "colour"})).unwrap_err()["sort"][0].contains("number")
+        );
+        assert!(parse_port_order(&json!({"sort": "number", "descending": "yes"})).is_err());
         assert!(parse_port_order(&json!({"port_ids": [1, "x"]})).is_err());
     }
 }

@@ -8,8 +8,8 @@
 
 use crate::error::ServiceError;
 use crate::hosts::{
-    panel_nickname, parse_host_edit, parse_host_order, parse_new_host, parse_port_order, store,
-    HostDeleted, HostEdited, HostGroup, HostSummary, KeptEntry,
+    panel_nickname, parse_host_edit, parse_host_order, parse_new_host, parse_port_order,
+    sorted_ids, store, HostDeleted, HostEdited, HostGroup, HostSummary, KeptEntry, PortOrder,
 };
 use crate::model::PortEntry;
 use crate::ports::store as ports;
@@ -353,11 +353,17 @@ pub async fn reorder_ports(
     address: &str,
     input: &Value,
 ) -> Result<(), ServiceError> {
-    let ids = parse_port_order(input).map_err(ServiceError::Validation)?;
+    let order = parse_port_order(input).map_err(ServiceError::Validation)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     if !store::exists(&mut tx, address).await? {
         return Err(unknown_host(address));
     }
+    let ids = match order {
+        PortOrder::Ids(ids) => ids,
+        PortOrder::Sort { key, ascending } => {
+            sorted_ids(&ports::by_host(&mut *tx, address).await?, key, ascending)
+        }
+    };
     let current = store::port_ids(&mut tx, address).await?;
     let foreign: Vec<String> = ids
         .iter()

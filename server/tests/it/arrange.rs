@@ -209,6 +209,49 @@ async fn reordering_is_one_checked_request_and_new_entries_go_last() {
 }
 
 #[tokio::test]
+async fn a_sort_covers_every_entry_of_a_long_panel() {
+    let p = Portall::start().await;
+    let api = Api::new(&p);
+    // More entries than the page shows of one panel: the sort is the server's, over all of them.
+    for n in (100..130).rev() {
+        add(&api, "192.0.2.8", n, if n % 2 == 0 { "UDP" } else { "TCP" }).await;
+    }
+    let (s, _) = api
+        .put("/api/hosts/192.0.2.8/order", json!({"sort": "number"}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        panel(&api, "192.0.2.8").await,
+        (100..130).collect::<Vec<i64>>()
+    );
+    let (s, _) = api
+        .put(
+            "/api/hosts/192.0.2.8/order",
+            json!({"sort": "protocol", "descending": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let expected: Vec<i64> = (100..130)
+        .rev()
+        .filter(|n| n % 2 == 0)
+        .chain((100..130).rev().filter(|n| n % 2 == 1))
+        .collect();
+    assert_eq!(
+        panel(&api, "192.0.2.8").await,
+        expected,
+        "UDP first, each by number descending"
+    );
+    let (s, e) = api
+        .put("/api/hosts/192.0.2.8/order", json!({"sort": "colour"}))
+        .await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["sort".to_string()])
+    );
+    assert_eq!(panel(&api, "192.0.2.8").await, expected, "nothing changed");
+}
+
+#[tokio::test]
 async fn moving_a_port_with_each_way_out_of_a_conflict() {
     let p = Portall::start().await;
     let api = Api::new(&p);

@@ -3,7 +3,6 @@
 //! [`commit`] says which one request saves it.
 
 use crate::hosts::HostGroup;
-use crate::model::PortEntry;
 
 /// Where an entry is: panel index and index inside it.
 pub fn locate(groups: &[HostGroup], id: i64) -> Option<(usize, usize)> {
@@ -59,47 +58,6 @@ pub fn hop_port(groups: &mut [HostGroup], id: i64, delta: isize) -> bool {
     }
     place_port(groups, id, to as usize, usize::MAX);
     true
-}
-
-/// The sort buttons' keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    Number,
-    Protocol,
-    Description,
-}
-
-impl SortKey {
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Number => "number",
-            SortKey::Protocol => "protocol",
-            SortKey::Description => "description",
-        }
-    }
-}
-
-/// A panel's entry ids sorted by `key` (protocol: TCP first; description: case-insensitive), ties by
-/// number; reversed when not `ascending`.
-pub fn sorted_ids(entries: &[PortEntry], key: SortKey, ascending: bool) -> Vec<i64> {
-    let mut list: Vec<&PortEntry> = entries.iter().collect();
-    list.sort_by(|a, b| {
-        let primary = match key {
-            SortKey::Number => a.port_number.cmp(&b.port_number),
-            SortKey::Protocol => a.port_protocol.cmp(&b.port_protocol),
-            SortKey::Description => a
-                .description
-                .to_lowercase()
-                .cmp(&b.description.to_lowercase()),
-        };
-        primary
-            .then(a.port_number.cmp(&b.port_number))
-            .then(a.port_protocol.cmp(&b.port_protocol))
-    });
-    if !ascending {
-        list.reverse();
-    }
-    list.into_iter().map(|e| e.id).collect()
 }
 
 /// The one request that saves a rearrangement.
@@ -162,6 +120,8 @@ pub enum Dragged {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hosts::{sorted_ids, SortKey};
+    use crate::model::PortEntry;
     use crate::ports::Protocol;
 
     fn entry(id: i64, host: &str, n: i64, p: Protocol, d: &str) -> PortEntry {

@@ -19,8 +19,9 @@ use crate::components::dom::focus_later;
 use crate::components::icon::{Icon, IconName};
 use crate::components::live::use_live_events;
 use crate::hosts::HostGroup;
+use crate::hosts::SortKey;
 use crate::model::PortEntry;
-use arrange::{Commit, Dragged, SortKey};
+use arrange::{Commit, Dragged};
 use dialogs::{ConflictDialog, HostModal, HostModalView, PortModal, PortModalView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -651,23 +652,15 @@ fn HostPanel(index: usize, group: HostGroup, filtering: bool) -> impl IntoView {
                     _ => true,
                 };
                 state.sorted.set_value(Some((host.clone(), key, ascending)));
-                let entries = state
-                    .base
-                    .with_value(|g| {
-                        g.iter()
-                            .find(|g| g.address == host)
-                            .map(|g| g.entries.clone())
-                    })
-                    .unwrap_or_default();
-                let ids = arrange::sorted_ids(&entries, key, ascending);
                 state.say(format!(
                     "{host} sorted by {} {}",
                     key.label(),
                     if ascending { "ascending" } else { "descending" }
                 ));
+                // Sorted on the server: a long panel shows only its first entries.
                 state.order_ports.dispatch(OrderPorts {
                     address: host.clone(),
-                    body: json!({ "port_ids": ids }).to_string(),
+                    body: json!({ "sort": key.label(), "descending": !ascending }).to_string(),
                 });
             }
         }

@@ -90,9 +90,13 @@ pub struct HostOrder {
     pub hosts: Vec<String>,
 }
 
+/// A panel's new order: `port_ids` in order (left-out entries follow), or `sort` (`number`,
+/// `protocol` or `description`, with `descending`) over all its entries.
 #[derive(Serialize, ToSchema)]
 pub struct PortOrder {
-    pub port_ids: Vec<i64>,
+    pub port_ids: Option<Vec<i64>>,
+    pub sort: Option<String>,
+    pub descending: Option<bool>,
 }
 
 /// What to generate a port for; with `save: true` (and a description) it is stored as a manual entry.
