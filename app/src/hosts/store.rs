@@ -144,17 +144,6 @@ pub async fn set_nickname(
     Ok(())
 }
 
-/// Removes the host row when nothing is left on it.
-pub async fn drop_if_empty(conn: &mut SqliteConnection, address: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM host WHERE address = ?1 AND NOT EXISTS (SELECT 1 FROM port WHERE ip_address = ?1)",
-    )
-    .bind(address)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Whether the address has a host row or entries.
 pub async fn exists(conn: &mut SqliteConnection, address: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
