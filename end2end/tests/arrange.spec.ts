@@ -119,6 +119,25 @@ test('keyboard: Space picks up, arrows move (left/right change host), Space drop
   expect(await order(request, '198.51.100.22')).toEqual([4001, 3003]);
 });
 
+test('keyboard: a panel moves among panels with its own handle', async ({ page, request }) => {
+  await seed(request, '198.51.100.26', [3101]);
+  await seed(request, '198.51.100.27', [3201]);
+  await first(request, '198.51.100.26', '198.51.100.27');
+  await page.goto('/');
+  await hydrated(page);
+  const handle = page.locator('.host-panel[data-host="198.51.100.27"] .host-handle');
+  await handle.focus();
+  await page.keyboard.press('Space');
+  await expect(page.locator('#dnd-live')).toContainText('Picked up, host 2 of');
+  await page.keyboard.press('ArrowUp');
+  await expect(page.locator('#dnd-live')).toContainText('host 1 of');
+  await expect(handle).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect
+    .poll(async () => ((await (await request.get('/api/hosts')).json()) as any[]).slice(0, 2).map((h) => h.address))
+    .toEqual(['198.51.100.27', '198.51.100.26']);
+});
+
 test('touch: a finger drags a port to a new place', async ({ browser, baseURL, request }) => {
   await seed(request, '198.51.100.31', [5001, 5002, 5003]);
   await first(request, '198.51.100.31');
