@@ -92,24 +92,6 @@ pub struct SystemHealth {
     pub checked_at: String,
 }
 
-/// Ports grouped by host address, hosts and ports sorted, as the Ports page shows them.
-pub fn group_by_host(mut ports: Vec<PortEntry>) -> Vec<(String, Vec<PortEntry>)> {
-    ports.sort_by(|a, b| {
-        a.ip_address
-            .cmp(&b.ip_address)
-            .then(a.port_number.cmp(&b.port_number))
-            .then(a.port_protocol.cmp(&b.port_protocol))
-    });
-    let mut groups: Vec<(String, Vec<PortEntry>)> = Vec::new();
-    for port in ports {
-        match groups.last_mut() {
-            Some((host, list)) if *host == port.ip_address => list.push(port),
-            _ => groups.push((port.ip_address.clone(), vec![port])),
-        }
-    }
-    groups
-}
-
 /// The answer to "is port N free?" over the hosts the Ports page knows, or `None` when `query` is not
 /// a port number. Stale entries (no longer reported) don't count as in use.
 pub fn port_availability(groups: &[(String, Vec<PortEntry>)], query: &str) -> Option<String> {
@@ -154,23 +136,59 @@ pub fn port_availability(groups: &[(String, Vec<PortEntry>)], query: &str) -> Op
     })
 }
 
+/// A manual entry for unit tests.
+#[cfg(test)]
+pub(crate) fn manual_entry(
+    id: i64,
+    ip: &str,
+    port: i64,
+    protocol: Protocol,
+    description: &str,
+) -> PortEntry {
+    PortEntry {
+        id,
+        ip_address: ip.into(),
+        nickname: None,
+        port_number: port,
+        port_protocol: protocol,
+        description: description.into(),
+        order: 0,
+        source: "manual".into(),
+        is_immutable: false,
+        discovered_by: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entry(id: i64, ip: &str, port: i64, proto: &str) -> PortEntry {
-        PortEntry {
+        manual_entry(
             id,
-            ip_address: ip.into(),
-            nickname: None,
-            port_number: port,
-            port_protocol: Protocol::parse(proto).unwrap(),
-            description: format!("svc {id}"),
-            order: 0,
-            source: "manual".into(),
-            is_immutable: false,
-            discovered_by: vec![],
+            ip,
+            port,
+            Protocol::parse(proto).unwrap(),
+            &format!("svc {id}"),
+        )
+    }
+
+    /// Ports grouped by host address, hosts and ports sorted (the input `port_availability` takes).
+    fn group_by_host(mut ports: Vec<PortEntry>) -> Vec<(String, Vec<PortEntry>)> {
+        ports.sort_by(|a, b| {
+            a.ip_address
+                .cmp(&b.ip_address)
+                .then(a.port_number.cmp(&b.port_number))
+                .then(a.port_protocol.cmp(&b.port_protocol))
+        });
+        let mut groups: Vec<(String, Vec<PortEntry>)> = Vec::new();
+        for port in ports {
+            match groups.last_mut() {
+                Some((host, list)) if *host == port.ip_address => list.push(port),
+                _ => groups.push((port.ip_address.clone(), vec![port])),
+            }
         }
+        groups
     }
 
     #[test]

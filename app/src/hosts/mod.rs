@@ -453,17 +453,16 @@ mod tests {
             nickname: String::new(),
             pinned: false,
             entries: (0..n)
-                .map(|i| PortEntry {
-                    id: i as i64,
-                    ip_address: address.into(),
-                    nickname: None,
-                    port_number: 1000 + i as i64,
-                    port_protocol: crate::ports::Protocol::Tcp,
-                    description: format!("svc {i}"),
-                    order: i as i64,
-                    source: "manual".into(),
-                    is_immutable: false,
-                    discovered_by: vec![],
+                .map(|i| {
+                    let mut e = crate::model::manual_entry(
+                        i as i64,
+                        address,
+                        1000 + i as i64,
+                        crate::ports::Protocol::Tcp,
+                        &format!("svc {i}"),
+                    );
+                    e.order = i as i64;
+                    e
                 })
                 .collect(),
             total: 0,

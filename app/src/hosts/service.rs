@@ -61,13 +61,11 @@ pub async fn page(
         ports::heads(pool, &wanted).await?
     };
     let empty = hosts.is_empty();
-    let mut shown = group(hosts.clone(), entries);
-    for (g, h) in shown.iter_mut().zip(&hosts) {
-        g.total = h.ports as usize;
-        g.hidden = g.total.saturating_sub(g.entries.len());
-        if g.nickname.is_empty() {
-            g.nickname = h.nickname.clone().unwrap_or_default();
-        }
+    let totals: Vec<usize> = hosts.iter().map(|h| h.ports as usize).collect();
+    let mut shown = group(hosts, entries);
+    for (g, total) in shown.iter_mut().zip(totals) {
+        g.total = total;
+        g.hidden = total.saturating_sub(g.entries.len());
     }
     Ok((shown, None, empty))
 }

@@ -125,18 +125,7 @@ mod tests {
     use crate::ports::Protocol;
 
     fn entry(id: i64, host: &str, n: i64, p: Protocol, d: &str) -> PortEntry {
-        PortEntry {
-            id,
-            ip_address: host.into(),
-            nickname: None,
-            port_number: n,
-            port_protocol: p,
-            description: d.into(),
-            order: 0,
-            source: "manual".into(),
-            is_immutable: false,
-            discovered_by: vec![],
-        }
+        crate::model::manual_entry(id, host, n, p, d)
     }
 
     fn groups() -> Vec<HostGroup> {

@@ -661,7 +661,7 @@ pub(crate) fn ConflictDialog() -> impl IntoView {
         state.preview.set(None);
     };
     let resend = move |field: &'static str, value: RwSignal<String>| {
-        move |_| {
+        move |()| {
             let Some(c) = state.conflict.get_untracked() else {
                 return;
             };
@@ -678,26 +678,39 @@ pub(crate) fn ConflictDialog() -> impl IntoView {
             close=Callback::new(move |_| close())>
             <div class="modal-body">
                 <p id="conflict-message">{move || state.conflict.get().map(|c| c.message).unwrap_or_default()}</p>
-                <div class="form-row">
-                    <TextField id="conflict-moving-number" label="Give the moving port the number" input_type="number" min=1 max=65535
-                        value=moving_number on_input=Callback::new(move |v| moving_number.set(v))
-                        error=Signal::derive(|| None::<String>) />
-                    <button type="button" class="btn btn-primary" id="conflict-renumber-moving-btn"
-                        on:click=resend("port_number", moving_number)>"Move with this number"</button>
-                </div>
+                <RenumberRow id="conflict-moving-number" label="Give the moving port the number" value=moving_number
+                    button_id="conflict-renumber-moving-btn" button_class="btn btn-primary" button="Move with this number"
+                    on_click=Callback::new(resend("port_number", moving_number)) />
                 {move || state.conflict.get().filter(|c| !c.existing.is_immutable).map(|_| view! {
-                    <div class="form-row">
-                        <TextField id="conflict-existing-number" label="Or give the existing port the number" input_type="number" min=1 max=65535
-                            value=existing_number on_input=Callback::new(move |v| existing_number.set(v))
-                            error=Signal::derive(|| None::<String>) />
-                        <button type="button" class="btn btn-outline" id="conflict-renumber-existing-btn"
-                            on:click=resend("existing_port_number", existing_number)>"Renumber the existing one"</button>
-                    </div>
+                    <RenumberRow id="conflict-existing-number" label="Or give the existing port the number" value=existing_number
+                        button_id="conflict-renumber-existing-btn" button_class="btn btn-outline" button="Renumber the existing one"
+                        on_click=Callback::new(resend("existing_port_number", existing_number)) />
                 })}
             </div>
             <div class="modal-footer">
                 <button type="button" class="btn btn-secondary" id="conflict-cancel-btn" on:click=move |_| close()>"Cancel"</button>
             </div>
         </ModalFrame>
+    }
+}
+
+/// One way out of a conflict: a number (prefilled with a free one) and the button that uses it.
+#[component]
+fn RenumberRow(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    button_id: &'static str,
+    button_class: &'static str,
+    button: &'static str,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="form-row">
+            <TextField id=id label=label input_type="number" min=1 max=65535
+                value=value on_input=Callback::new(move |v| value.set(v))
+                error=Signal::derive(|| None::<String>) />
+            <button type="button" class=button_class id=button_id on:click=move |_| on_click.run(())>{button}</button>
+        </div>
     }
 }
