@@ -1,6 +1,6 @@
 //! Portall, organised by feature. Each feature folder holds the types and validation the browser and
 //! the server share and, behind the `ssr` feature, its service and its queries:
-//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries, moving them), `hosts/` (panels: order, add, edit, delete), `generation/` (free ports, presets, their settings), `discovery/` (sources, normalise,
+//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries, moving them), `hosts/` (panels: order, add, edit, delete), `generation/` (free ports, presets, their settings), `tags/` (tags, tagging rules and their engine, templates), `discovery/` (sources, normalise,
 //! reconcile, scheduler, Docker events), `events` (the live event bus). `db/` opens and upgrades the
 //! database; `api` holds the server functions, thin callers of the same service functions the REST
 //! API calls; `pages/` and `components/` are the user interface.
@@ -25,6 +25,7 @@ pub mod pages;
 pub mod ports;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod tags;
 pub mod validation;
 
 use leptos::prelude::*;

@@ -20,6 +20,9 @@ pub struct PortEntry {
     /// The instances that reported this entry (empty for manual ones).
     #[serde(default)]
     pub discovered_by: Vec<Discovery>,
+    /// Its tags, by name (Portall's own data: they stay through rescans, stale and back).
+    #[serde(default)]
+    pub tags: Vec<crate::tags::TagRef>,
 }
 
 impl PortEntry {
@@ -156,6 +159,7 @@ pub(crate) fn manual_entry(
         source: "manual".into(),
         is_immutable: false,
         discovered_by: vec![],
+        tags: vec![],
     }
 }
 

@@ -193,6 +193,9 @@ pub struct Changes {
     pub discoveries: Vec<(i64, Discovery)>,
     /// Existing entries this instance reports now (their `last_seen_at` moves on).
     pub seen: Vec<i64>,
+    /// Existing entries reported again after being stale, or by this instance for the first time:
+    /// with the new entries, what the auto-run tagging rules look at.
+    pub arrived: Vec<i64>,
     /// Entries this instance reported from an answering source and no longer does.
     pub stale: Vec<i64>,
 }
@@ -245,6 +248,7 @@ pub fn plan(stored: &Stored, observed: &Observed) -> Changes {
                 // Reported again after being stale, or reported by this instance for the first time.
                 if previous.is_none_or(|d| !d.seen) {
                     changes.counts.updated += 1;
+                    changes.arrived.push(e.id);
                 }
                 if previous != Some(&wanted) {
                     changes.discoveries.push((e.id, wanted));
@@ -434,13 +438,14 @@ fn discovery_row(port_id: i64, d: &Discovery) -> serde_json::Value {
     ])
 }
 
-/// Does the writes, a statement per kind; the caller holds the transaction.
+/// Does the writes, a statement per kind; the caller holds the transaction. Returns the ids of the
+/// entries it created.
 pub async fn apply(
     conn: &mut SqliteConnection,
     instance_id: i64,
     instance_type: &str,
     changes: &Changes,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<i64>, sqlx::Error> {
     let j = |i: usize| format!("json_extract(value, '$[{i}]')");
     batch(
         conn,
@@ -527,6 +532,7 @@ pub async fn apply(
     )
     .await?;
 
+    let mut created = Vec::new();
     let mut discoveries: Vec<serde_json::Value> = changes
         .discoveries
         .iter()
@@ -581,6 +587,7 @@ pub async fn apply(
         for e in &changes.new_entries {
             if let Some(id) = ids.get(&e.key) {
                 discoveries.push(discovery_row(*id, &e.discovery));
+                created.push(*id);
             }
         }
     }
@@ -620,7 +627,7 @@ pub async fn apply(
         changes.stale.iter().map(|id| json!(id)).collect(),
     )
     .await?;
-    Ok(())
+    Ok(created)
 }
 
 async fn data_version(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
@@ -656,7 +663,16 @@ pub async fn reconcile(
         let stored = load(&mut tx, instance_id, &hosts).await?;
         changes = plan(&stored, &observed);
     }
-    apply(&mut tx, instance_id, instance_type, &changes).await?;
+    let mut arrived = apply(&mut tx, instance_id, instance_type, &changes).await?;
+    arrived.extend(&changes.arrived);
+    // The auto-run tagging rules tag what this scan brought, in the same transaction.
+    match crate::tags::service::auto_run(&mut tx, &arrived).await {
+        Ok(_) => {}
+        Err(crate::error::ServiceError::Db(e)) => return Err(e),
+        Err(e) => {
+            tracing::warn!(instance_id, error = %e, "tagging rules did not run after the scan")
+        }
+    }
     tx.commit().await?;
     Ok(changes.counts)
 }

@@ -69,10 +69,56 @@ impl HostGroup {
 pub const PAGE: usize = 24;
 pub const ROW_BUDGET: usize = 288;
 
-/// Whether an entry matches the Ports page's filter: a number matches ports starting with it, text
-/// matches description, address, nickname, source, protocol or the integrations that report it.
+/// The Ports page's filter split into its `tag:` terms (`tag:web`, `tag:"home lab"`) and the rest.
+pub fn split_filter(filter: &str) -> (Vec<String>, String) {
+    let mut tags = Vec::new();
+    let mut rest = String::new();
+    let mut s = filter.trim();
+    while !s.is_empty() {
+        let lower = s.get(..4).map(str::to_ascii_lowercase);
+        if lower.as_deref() == Some("tag:") {
+            let after = &s[4..];
+            let (name, tail) = match after.strip_prefix('"') {
+                Some(q) => q.split_once('"').unwrap_or((q, "")),
+                None => after.split_once(char::is_whitespace).unwrap_or((after, "")),
+            };
+            if !name.trim().is_empty() {
+                tags.push(name.trim().to_string());
+            }
+            s = tail.trim_start();
+        } else {
+            let (word, tail) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
+            if !rest.is_empty() {
+                rest.push(' ');
+            }
+            rest.push_str(word);
+            s = tail.trim_start();
+        }
+    }
+    (tags, rest)
+}
+
+/// The filter term that shows the entries carrying `tag` (quoted when the name has a space).
+pub fn tag_term(tag: &str) -> String {
+    if tag.contains(char::is_whitespace) {
+        format!("tag:\"{tag}\"")
+    } else {
+        format!("tag:{tag}")
+    }
+}
+
+/// Whether an entry matches the Ports page's filter: every `tag:` term names one of its tags
+/// (ignoring case), and the rest, a number, matches ports starting with it, or text matches
+/// description, address, nickname, source, protocol, a tag or the integrations that report it.
 pub fn matches(p: &PortEntry, filter: &str) -> bool {
-    let f = filter.trim().to_lowercase();
+    let (tags, rest) = split_filter(filter);
+    if !tags.iter().all(|t| {
+        let t = t.to_lowercase();
+        p.tags.iter().any(|have| have.name.to_lowercase() == t)
+    }) {
+        return false;
+    }
+    let f = rest.to_lowercase();
     if f.is_empty() {
         return true;
     }
@@ -87,6 +133,7 @@ pub fn matches(p: &PortEntry, filter: &str) -> bool {
         p.port_protocol.as_str(),
     ];
     fields.extend(p.discovered_by.iter().map(|d| d.name.as_str()));
+    fields.extend(p.tags.iter().map(|t| t.name.as_str()));
     fields.iter().any(|s| s.to_lowercase().contains(&f))
 }
 
@@ -446,6 +493,38 @@ pub fn panel_nickname(own: Option<&str>, entries: &[PortEntry]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_filter_understands_tags() {
+        assert_eq!(
+            split_filter(r#"tag:web  jelly tag:"home lab" TAG:Media"#),
+            (
+                vec!["web".to_string(), "home lab".into(), "Media".into()],
+                "jelly".to_string()
+            )
+        );
+        assert_eq!(tag_term("home lab"), r#"tag:"home lab""#);
+        let mut e = crate::model::manual_entry(
+            1,
+            "10.0.0.5",
+            8096,
+            crate::ports::Protocol::Tcp,
+            "Jellyfin",
+        );
+        let tag = |id, name: &str| crate::tags::TagRef {
+            id,
+            name: name.into(),
+            color: "#000000".into(),
+        };
+        e.tags = vec![tag(1, "media"), tag(2, "home lab")];
+        assert!(matches(&e, "tag:media"));
+        assert!(matches(&e, "tag:MEDIA tag:\"home lab\""));
+        assert!(matches(&e, "tag:media jelly"));
+        assert!(!matches(&e, "tag:media tag:web"), "several tags are AND");
+        assert!(!matches(&e, "tag:media plex"));
+        assert!(matches(&e, "home lab"), "plain text finds tag names too");
+        assert!(!matches(&e, "tag:med"), "a tag term names the whole tag");
+    }
 
     fn group(address: &str, n: usize) -> HostGroup {
         HostGroup {

@@ -336,6 +336,7 @@ mod tests {
             source: "docker".into(),
             is_immutable: true,
             discovered_by: vec![],
+            tags: vec![],
         };
         let spec = validate_port(&json!({"description": "Media server"}), Some(&existing)).unwrap();
         assert_eq!(spec.description, "Media server");

@@ -13,7 +13,10 @@ SELECT p.id, p.ip_address, p.nickname, p.port_number, p.port_protocol, p.descrip
                    'local_only', json(CASE WHEN d.local_only THEN 'true' ELSE 'false' END),
                    'container_name', d.container_name, 'container_port', d.container_port))
           FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
-         WHERE d.port_id = p.id) AS discovered_by
+         WHERE d.port_id = p.id) AS discovered_by,
+       (SELECT json_group_array(json_object('id', t.id, 'name', t.name, 'color', t.color) ORDER BY t.name COLLATE NOCASE, t.id)
+          FROM port_tag pt JOIN tag t ON t.id = pt.tag_id
+         WHERE pt.port_id = p.id) AS tags
 FROM port p"#;
 
 /// One entry from its row. A legacy row the Ports page cannot show (a protocol other than TCP/UDP, a
@@ -39,6 +42,7 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
         return None;
     };
     let discovered: Option<String> = row.try_get("discovered_by").ok().flatten();
+    let tags: Option<String> = row.try_get("tags").ok().flatten();
     Some(PortEntry {
         id,
         ip_address: row.try_get("ip_address").unwrap_or_default(),
@@ -68,6 +72,9 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
         discovered_by: discovered
             .and_then(|d| serde_json::from_str::<Vec<Discovery>>(&d).ok())
             .unwrap_or_default(),
+        tags: tags
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -93,13 +100,15 @@ struct RawEntry {
     is_immutable: Option<i64>,
     #[serde(default)]
     discovered_by: Vec<Discovery>,
+    #[serde(default)]
+    tags: Vec<crate::tags::TagRef>,
 }
 
 /// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
 /// SQLite builds the whole list as one JSON document: row by row through the driver costs several
 /// times more at a few thousand entries, and this is what every Ports page load reads.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<PortEntry>, sqlx::Error> {
-    list_where(pool, "true", None).await
+pub async fn list<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<Vec<PortEntry>, sqlx::Error> {
+    list_where(ex, "true", None).await
 }
 
 /// The first `limit` entries (in their order) of each host given as `(address, limit)`: what an
@@ -121,8 +130,21 @@ pub async fn heads(
     .await
 }
 
-async fn list_where(
-    pool: &SqlitePool,
+/// The entries with these ids (what the rules run over after a change), in their stored order.
+pub async fn by_ids<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
+    ids: &[i64],
+) -> Result<Vec<PortEntry>, sqlx::Error> {
+    list_where(
+        ex,
+        "p.id IN (SELECT value FROM json_each(?1))",
+        Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
+    )
+    .await
+}
+
+async fn list_where<'e>(
+    ex: impl sqlx::SqliteExecutor<'e>,
     condition: &str,
     bind: Option<String>,
 ) -> Result<Vec<PortEntry>, sqlx::Error> {
@@ -135,22 +157,28 @@ async fn list_where(
                           'container_name', d.container_name, 'container_port', d.container_port)
                           ORDER BY d.instance_id) AS list
                  FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
-                GROUP BY d.port_id)
+                GROUP BY d.port_id),
+           tagged AS (
+               SELECT pt.port_id, json_group_array(json_object('id', t.id, 'name', t.name, 'color', t.color)
+                          ORDER BY t.name COLLATE NOCASE, t.id) AS list
+                 FROM port_tag pt JOIN tag t ON t.id = pt.tag_id
+                GROUP BY pt.port_id)
            SELECT json_group_array(json_object(
                       'id', p.id, 'ip_address', p.ip_address, 'nickname', p.nickname,
                       'port_number', p.port_number, 'port_protocol', p.port_protocol,
                       'description', p.description, 'order', p."order", 'source', p.source,
                       'is_immutable', CASE WHEN p.is_immutable THEN 1 ELSE 0 END,
-                      'discovered_by', json(COALESCE(f.list, '[]')))
+                      'discovered_by', json(COALESCE(f.list, '[]')),
+                      'tags', json(COALESCE(g.list, '[]')))
                       ORDER BY p."order", p.id)
-             FROM port p LEFT JOIN found f ON f.port_id = p.id
+             FROM port p LEFT JOIN found f ON f.port_id = p.id LEFT JOIN tagged g ON g.port_id = p.id
             WHERE {condition}"#
     )));
     let query = match bind {
         Some(b) => query.bind(b),
         None => query,
     };
-    let doc: Option<String> = query.fetch_one(pool).await?;
+    let doc: Option<String> = query.fetch_one(ex).await?;
     let raw: Vec<RawEntry> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(raw
@@ -180,6 +208,7 @@ async fn list_where(
                 source: r.source.unwrap_or_else(|| "manual".into()),
                 is_immutable: r.is_immutable.unwrap_or(0) != 0,
                 discovered_by: r.discovered_by,
+                tags: r.tags,
             })
         })
         .collect())

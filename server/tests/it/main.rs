@@ -15,6 +15,7 @@ mod scan_tls;
 mod scan_upstreams;
 mod security;
 mod shell;
+mod tags;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]
 mod support;

@@ -224,3 +224,68 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
     ]);
     doc
 }
+
+/// A tag: name (1–50, differing from the others in more than case), colour (`#rrggbb`),
+/// description (up to 200).
+#[derive(Serialize, ToSchema)]
+pub struct TagInput {
+    pub name: String,
+    pub color: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The complete set of tags an entry carries.
+#[derive(Serialize, ToSchema)]
+pub struct PortTagsInput {
+    pub tag_ids: Vec<i64>,
+}
+
+/// Tags added to and removed from many entries.
+#[derive(Serialize, ToSchema)]
+pub struct BulkTagsInput {
+    pub port_ids: Vec<i64>,
+    pub add: Option<Vec<i64>>,
+    pub remove: Option<Vec<i64>>,
+}
+
+/// Tags to delete.
+#[derive(Serialize, ToSchema)]
+pub struct TagIds {
+    pub ids: Vec<i64>,
+}
+
+/// The names of the tags deleted.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    pub deleted: Vec<String>,
+    pub message: String,
+}
+
+/// A tagging rule. `conditions`: one condition `{type, value}` (`port_range`: `{type, start, end}`),
+/// a list (all must match) or a group `{operator: "AND"|"OR", conditions: [..]}`, nested freely.
+/// Types: `ip_exact`, `ip_prefix`, `ip_contains`, `ip_regex`, `ip_cidr`, `port_exact`, `port_range`,
+/// `port_list`, `protocol`, `description_contains`, `description_regex`, `nickname_contains`,
+/// `nickname_regex`, `source` (`manual`, `import`, `scan`, `docker`, `portainer`, `komodo` or
+/// `instance:<id>`), `tag_present`. `actions`: `[{type: "add_tag"|"remove_tag", tag_name, tag_color?}]`.
+#[derive(Serialize, ToSchema)]
+pub struct RuleInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub auto_execute: Option<bool>,
+    pub priority: Option<i64>,
+    #[schema(value_type = Object)]
+    pub conditions: serde_json::Value,
+    #[schema(value_type = Vec<Object>)]
+    pub actions: serde_json::Value,
+}
+
+/// A tagging configuration: `{exported_at, version: "1.0", tags: [{name, color, description}],
+/// rules: [rule bodies]}` (the Python Portall's export is accepted as it is).
+#[derive(Serialize, ToSchema)]
+pub struct TaggingConfig {
+    pub exported_at: Option<String>,
+    pub version: Option<String>,
+    pub tags: Vec<TagInput>,
+    pub rules: Vec<RuleInput>,
+}

@@ -1,4 +1,5 @@
-//! The JSON HTTP API: instances, ports, and the legacy compatibility routes.
+//! The JSON HTTP API: instances, ports, hosts, generation, tags and rules, and the legacy
+//! compatibility routes.
 
 pub mod auth;
 pub mod compat;
@@ -7,6 +8,7 @@ pub mod generation;
 pub mod hosts;
 pub mod instances;
 pub mod ports;
+pub mod tags;
 
 use super::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,5 +24,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(ports::routes())
         .merge(hosts::routes())
         .merge(generation::routes())
+        .merge(tags::routes())
         .merge(compat::routes())
 }
