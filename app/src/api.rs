@@ -32,7 +32,7 @@ pub struct ActionOutcome {
 /// The server side of every server function: fetch the services, call the service function, map its
 /// error once. Field errors and conflicts are answers for the form; anything else is an error.
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::{ActionOutcome, SaveOutcome};
     use crate::error::ServiceError;
     use leptos::prelude::ServerFnError;

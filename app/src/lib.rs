@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     // before any script runs (and without JavaScript at all).
                     <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/new") view=pages::new::NewPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/tags") view=pages::tags::TagsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view=pages::auth::LoginPage />
                     <Route path=path!("/setup") view=pages::auth::SetupPage />

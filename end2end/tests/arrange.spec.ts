@@ -56,18 +56,23 @@ test('mouse: reorder inside a panel, reorder panels, move a port to another host
   await page.goto('/');
   await hydrated(page);
   const a = panel(page, '198.51.100.11');
-  // 1003 onto 1001: it takes 1001's place.
+  // 1003 onto 1001: it takes 1001's place. (Each drop saves and the page refetches; the next drag
+  // starts once that has landed, as a person's would.)
+  let refetched = page.waitForResponse((r) => r.url().includes('/api/ports_page'));
   await mouseDrag(page, a.locator('.port-row[data-port="1003"] .drag-handle'), a.locator('.port-row[data-port="1001"]'));
   await expect.poll(() => order(request, '198.51.100.11')).toEqual([1003, 1001, 1002]);
   await expect.poll(() => shown(page, '198.51.100.11')).toEqual([1003, 1001, 1002]);
+  await refetched;
 
   // The second panel's handle onto the first panel: the panels swap.
   const before = await page.locator('.host-panel').evaluateAll((p) => p.map((e) => e.getAttribute('data-host')));
   const i = before.indexOf('198.51.100.11');
+  refetched = page.waitForResponse((r) => r.url().includes('/api/ports_page'));
   await mouseDrag(page, panel(page, '198.51.100.12').locator('.host-handle'), a.locator('.host-header'));
   await expect
     .poll(async () => (await page.locator('.host-panel').evaluateAll((p) => p.map((e) => e.getAttribute('data-host')))).indexOf('198.51.100.12'))
     .toBe(i);
+  await refetched;
 
   // 1002 dropped on the other panel: it moves there and takes the host's nickname.
   await mouseDrag(page, a.locator('.port-row[data-port="1002"] .drag-handle'), panel(page, '198.51.100.12').locator('.port-list'), 0.9);
@@ -93,8 +98,11 @@ test('keyboard: Space picks up, arrows move (left/right change host), Space drop
   await page.keyboard.press('ArrowDown');
   await expect(page.locator('#dnd-live')).toContainText('position 3 of 3');
   await expect(handle(3001)).toBeFocused();
+  // The drop saves, then the page refetches; the next steps start once that has landed.
+  const refetched = page.waitForResponse((r) => r.url().includes('/api/ports_page'));
   await page.keyboard.press('Space');
   await expect.poll(() => order(request, '198.51.100.21')).toEqual([3002, 3003, 3001]);
+  await refetched;
 
   // Esc puts it back and saves nothing.
   await handle(3002).focus();

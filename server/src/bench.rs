@@ -1,5 +1,6 @@
 //! `portall bench-scan`: creates N real containers, then measures the raw container listing against one
-//! full instance scan into a fresh database (cold, then warm), and the process's peak memory.
+//! full instance scan into a fresh database (cold, then warm; cold again with 40 auto-run tagging
+//! rules), and the process's peak memory.
 
 use app::instances::InstanceManager;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
@@ -138,7 +139,7 @@ pub async fn engine() -> Result<Docker, String> {
 /// Runs the benchmark for each container count and prints a table.
 pub async fn run(counts: &[usize]) -> Result<(), String> {
     let docker = engine().await?;
-    println!("containers | list /containers/json (median of 5) | scan cold (median of 3) | scan warm (median of 5) | cold/list | warm/list | bindings | peak RSS");
+    println!("containers | list /containers/json (median of 5) | scan cold (median of 3) | scan warm (median of 5) | cold/list | warm/list | cold with 40 auto-run rules (median of 3; tags added) | bindings | peak RSS");
     for &n in counts {
         let prefix = format!("portall-bench-{}-{n}-", std::process::id());
         let created = create(&docker, &prefix, n).await;
@@ -157,24 +158,46 @@ pub async fn run(counts: &[usize]) -> Result<(), String> {
         };
         let result = measure(&docker, n).await;
         remove(&docker, &names).await;
-        let (list, cold, warm, bindings) = result?;
+        let (list, cold, warm, bindings, (ruled, tags)) = result?;
         println!(
-            "{n:>10} | {:>35.1} ms | {:>21.1} ms | {:>21.1} ms | {:>9.2} | {:>9.2} | {bindings:>8} | {} MiB",
+            "{n:>10} | {:>35.1} ms | {:>21.1} ms | {:>21.1} ms | {:>9.2} | {:>9.2} | {:>34.1} ms ({tags} tags) | {bindings:>8} | {} MiB",
             ms(list),
             ms(cold),
             ms(warm),
             cold.as_secs_f64() / list.as_secs_f64(),
             warm.as_secs_f64() / list.as_secs_f64(),
+            ms(ruled),
             peak_rss_kib() / 1024
         );
     }
     Ok(())
 }
 
-async fn measure(
-    docker: &Docker,
-    n: usize,
-) -> Result<(Duration, Duration, Duration, usize), String> {
+/// 40 auto-run rules: the five templates (33) and seven of a user's own.
+async fn add_rules(pool: &sqlx::SqlitePool) -> Result<(), String> {
+    for t in app::tags::service::templates() {
+        app::tags::service::apply_template(pool, &t.name)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+    }
+    for i in 0..7 {
+        let rule = serde_json::json!({
+            "name": format!("own {i}"), "auto_execute": true, "priority": i,
+            "conditions": {"operator": "OR", "conditions": [
+                {"type": "port_range", "start": 30000 + i * 1000, "end": 30999 + i * 1000},
+                {"type": "description_regex", "value": format!(r"^portall-bench-.*{i} \(80/tcp\)$")}]},
+            "actions": [{"type": "add_tag", "tag_name": format!("own-{i}")}],
+        });
+        app::tags::service::create_rule(pool, &rule)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+    }
+    Ok(())
+}
+
+type Figures = (Duration, Duration, Duration, usize, (Duration, i64));
+
+async fn measure(docker: &Docker, n: usize) -> Result<Figures, String> {
     let mut lists = Vec::new();
     for _ in 0..5 {
         let start = Instant::now();
@@ -198,8 +221,12 @@ async fn measure(
     // Cold: a fresh database each time (median of 3); warm: the same scan again (median of 5).
     let mut colds = Vec::new();
     let mut warms = Vec::new();
+    let mut ruled = Vec::new();
+    let mut tags = 0;
     let mut bindings = 0;
-    for round in 0..3 {
+    for round in 0..6 {
+        // Rounds 3–5: the same cold scan with 40 auto-run rules in the database.
+        let with_rules = round >= 3;
         let dir = std::env::temp_dir().join(format!(
             "portall-bench-db-{}-{n}-{round}",
             std::process::id()
@@ -208,6 +235,9 @@ async fn measure(
         let pool = app::db::open(&dir.join("bench.db"))
             .await
             .map_err(|e| e.to_string())?;
+        if with_rules {
+            add_rules(&pool).await?;
+        }
         let manager = InstanceManager::new(pool.clone(), None, app::events::EventBus::new());
         let view = manager
             .create(&serde_json::json!({"type": "docker", "name": "bench", "auto_detect": false, "config": {"public_host": "192.0.2.1"}}))
@@ -226,7 +256,18 @@ async fn measure(
         };
         let start = Instant::now();
         let first = scan().await?;
-        colds.push(start.elapsed());
+        if with_rules {
+            ruled.push(start.elapsed());
+            tags = sqlx::query_scalar("SELECT COUNT(*) FROM port_tag")
+                .fetch_one(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            if tags == 0 {
+                return Err("the auto-run rules tagged nothing".into());
+            }
+        } else {
+            colds.push(start.elapsed());
+        }
         bindings = first.bindings;
         if round == 0 {
             for _ in 0..5 {
@@ -240,6 +281,7 @@ async fn measure(
     }
     colds.sort();
     warms.sort();
+    ruled.sort();
     let (cold, warm) = (colds[1], warms[2]);
-    Ok((lists[2], cold, warm, bindings))
+    Ok((lists[2], cold, warm, bindings, (ruled[1], tags)))
 }

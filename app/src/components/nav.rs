@@ -11,13 +11,14 @@ pub fn TopNav() -> impl IntoView {
     view! {
         <header class="topbar">
             <nav class="container topbar-inner" aria-label="Main">
-                <a class="brand" href="/">
+                <a class="brand" href="/" aria-label="Portall">
                     <span class="brand-mark" aria-hidden="true">"⚓"</span>
-                    "Portall"
+                    <span class="brand-name">"Portall"</span>
                 </a>
                 <ul class="nav-links">
                     <li><A href="/" exact=true attr:id="nav-ports">"Ports"</A></li>
                     <li><A href="/new" attr:id="nav-new">"New"</A></li>
+                    <li><A href="/tags" attr:id="nav-tags">"Tags"</A></li>
                     <li><A href="/settings" attr:id="nav-settings">"Settings"</A></li>
                 </ul>
                 <Transition fallback=|| ()>

@@ -5,3 +5,4 @@ pub mod new;
 pub mod not_found;
 pub mod ports;
 pub mod settings;
+pub mod tags;

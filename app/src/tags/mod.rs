@@ -7,6 +7,7 @@
 //! (server side, `engine`) only evaluates. Regular expressions are compiled there (the browser checks
 //! the structure and asks the server for a preview, which reports a bad pattern on its condition).
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]

@@ -117,7 +117,7 @@ async fn known_tags(
     ids: &[i64],
     field: &str,
 ) -> Result<(), ServiceError> {
-    let found = store::existing(conn, ids).await?;
+    let found = store::existing(conn, store::Table::Tag, ids).await?;
     let missing: Vec<String> = ids
         .iter()
         .filter(|i| !found.contains(i))
@@ -141,7 +141,10 @@ pub async fn set_port_tags(
 ) -> Result<Vec<TagRef>, ServiceError> {
     let wanted = parse_tag_ids(input, "tag_ids").map_err(ServiceError::Validation)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    if store::existing_ports(&mut tx, &[port_id]).await?.is_empty() {
+    if store::existing(&mut tx, store::Table::Port, &[port_id])
+        .await?
+        .is_empty()
+    {
         return Err(ServiceError::NotFound(format!("port entry {port_id}")));
     }
     known_tags(&mut tx, &wanted, "tag_ids").await?;
@@ -169,7 +172,7 @@ pub struct BulkReport {
 pub async fn bulk(pool: &SqlitePool, input: &Value) -> Result<BulkReport, ServiceError> {
     let b = parse_bulk(input).map_err(ServiceError::Validation)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let found = store::existing_ports(&mut tx, &b.port_ids).await?;
+    let found = store::existing(&mut tx, store::Table::Port, &b.port_ids).await?;
     if found.len() != b.port_ids.len() {
         let missing: Vec<String> = b
             .port_ids

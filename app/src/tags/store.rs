@@ -100,27 +100,29 @@ pub async fn unused(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error
     .await
 }
 
-/// Which of `ids` are tags.
-pub async fn existing(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM tag WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-    )
-    .bind(ids_json(ids))
-    .fetch_all(conn)
-    .await
+/// The table [`existing`] looks in.
+#[derive(Clone, Copy)]
+pub enum Table {
+    Tag,
+    Port,
 }
 
-/// Which of `ids` are entries.
-pub async fn existing_ports(
+/// Which of `ids` are rows of `table`.
+pub async fn existing(
     conn: &mut SqliteConnection,
+    table: Table,
     ids: &[i64],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM port WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-    )
-    .bind(ids_json(ids))
-    .fetch_all(conn)
-    .await
+    let sql = match table {
+        Table::Tag => "SELECT id FROM tag WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        Table::Port => {
+            "SELECT id FROM port WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(ids_json(ids))
+        .fetch_all(conn)
+        .await
 }
 
 /// Adds each of `tags` to each of `ports` (already there: nothing), removes each of `remove`.

@@ -15,7 +15,11 @@ async fn healthz_reports_ok() {
 #[tokio::test]
 async fn first_load_is_server_rendered_with_hydration_scripts() {
     let p = Portall::start().await;
-    for (path, heading) in [("/", "Ports"), ("/settings", "Settings")] {
+    for (path, heading) in [
+        ("/", "Ports"),
+        ("/settings", "Settings"),
+        ("/tags", "Tags and rules"),
+    ] {
         let r = reqwest::get(p.url(path)).await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         assert!(r.headers()["content-type"]

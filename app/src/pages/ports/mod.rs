@@ -21,6 +21,7 @@ use crate::components::live::use_live_events;
 use crate::hosts::HostGroup;
 use crate::hosts::SortKey;
 use crate::model::PortEntry;
+use crate::pages::tags::menu::{TagBadges, TagMenu, TagMenuView};
 use arrange::{Commit, Dragged};
 use dialogs::{ConflictDialog, HostModal, HostModalView, PortModal, PortModalView};
 use leptos::prelude::*;
@@ -78,6 +79,7 @@ pub(crate) struct PortsPageState {
     conflict: RwSignal<Option<dialogs::Conflict>>,
     /// The last move asked for (the action forgets its input once done; the conflict dialog resends it).
     last_move: StoredValue<Option<(i64, String)>>,
+    tag_menu: TagMenu,
 }
 
 impl PortsPageState {
@@ -177,6 +179,7 @@ pub fn PortsPage() -> impl IntoView {
         sorted: StoredValue::new(None),
         conflict: RwSignal::new(None),
         last_move: StoredValue::new(None),
+        tag_menu: TagMenu::new(),
     };
     provide_context(state);
     let data = Resource::new(
@@ -327,6 +330,7 @@ pub fn PortsPage() -> impl IntoView {
                     state.base.set_value(page.groups);
                     // A fresh list from the server replaces any preview.
                     state.preview.set(None);
+                    state.tag_menu.restore_focus();
                     view! { <HostPanels /> }.into_any()
                 }
             }}
@@ -334,6 +338,7 @@ pub fn PortsPage() -> impl IntoView {
         <PortModalView />
         <HostModalView />
         <ConflictDialog />
+        <TagMenuView menu=state.tag_menu on_close=move |_| state.refresh.update(|n| *n += 1) />
     }
     .into_any()
 }
@@ -753,9 +758,18 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
             )
     };
     let held = move || state.held.get() == Some(Dragged::Port(id));
+    let open_tags = move || {
+        state.tag_menu.open_for(
+            entry.get_value(),
+            format!("[data-port-id='{id}'] .tag-port-btn"),
+        )
+    };
+    let pick_tag =
+        Callback::new(move |name: String| state.filter.set(crate::hosts::tag_term(&name)));
     view! {
         <li class="port-row" class:stale=stale class:drop-before=drop_before class:held=held
-            data-port-id=id data-port=port.port_number>
+            data-port-id=id data-port=port.port_number
+            on:contextmenu=move |ev| { ev.prevent_default(); open_tags(); }>
             <MoveHandle dragged=Dragged::Port(id) label=format!("Move port {} {}", port.port_number, port.port_protocol) disabled=filtering />
             <span class="port-number">{port.port_number}</span>
             <span class="port-proto">{port.port_protocol.as_str()}</span>
@@ -763,6 +777,7 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
                 {port.description.clone()}
                 {local.then(|| view! { " " <span class="badge badge-local" title="Published on the host's loopback only: not reachable from other machines">"local only"</span> })}
                 {stale.then(|| view! { " " <span class="badge badge-stale">{format!("last seen {}", last_seen.clone().unwrap_or_default())}</span> })}
+                <TagBadges tags=port.tags.clone() on_pick=pick_tag />
             </span>
             <span class=format!("badge badge-source badge-{}", port.source)>{source_label}</span>
             <span class="row-actions">
@@ -771,6 +786,16 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
                         <Icon name=IconName::Lock />
                     </span>
                 })}
+                <button
+                    class="btn btn-link btn-sm tag-port-btn"
+                    aria-label=format!("Tags of port {}", port.port_number)
+                    title="Tags (or right-click the row)"
+                    aria-haspopup="dialog"
+                    on:click=move |_| open_tags()
+                >
+                    <Icon name=IconName::Tag />
+                    <span class="tag-btn-text">"Tags"</span>
+                </button>
                 <button
                     class="btn btn-link btn-sm edit-port-btn"
                     aria-label=format!("Edit port {}", port.port_number)
