@@ -63,10 +63,57 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &Value) -> Result<Tag, Se
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     if tag.name != current.name {
         check_name(&mut tx, &tag.name, Some(id)).await?;
+        rename_in_rules(&mut tx, &current.name, &tag.name).await?;
     }
     store::update(&mut tx, id, &tag).await?;
     tx.commit().await?;
     get(pool, id).await
+}
+
+/// A renamed tag keeps its rules: actions and `tag_present` conditions naming the old name (exactly)
+/// name the new one, so the next run does not create the old name again.
+async fn rename_in_rules(
+    conn: &mut SqliteConnection,
+    old: &str,
+    new: &str,
+) -> Result<(), ServiceError> {
+    fn rename(c: &mut Condition, old: &str, new: &str) -> bool {
+        match c {
+            Condition::Group(_, items) => items
+                .iter_mut()
+                .fold(false, |changed, c| rename(c, old, new) || changed),
+            Condition::TagPresent(name) if name == old => {
+                *name = new.to_string();
+                true
+            }
+            _ => false,
+        }
+    }
+    for row in store::rules(&mut *conn).await? {
+        let (rule, Some((mut conditions, mut actions))) = to_rule(&row) else {
+            continue;
+        };
+        let mut changed = rename(&mut conditions, old, new);
+        for a in &mut actions {
+            if a.tag == TagTarget::Name(old.to_string()) {
+                a.tag = TagTarget::Name(new.to_string());
+                changed = true;
+            }
+        }
+        if changed {
+            let spec = RuleSpec {
+                name: rule.name,
+                description: rule.description,
+                enabled: rule.enabled,
+                auto_execute: rule.auto_execute,
+                priority: rule.priority,
+                conditions,
+                actions,
+            };
+            store::update_rule(&mut *conn, row.id, &write(&spec)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes a tag and its assignments; the entries stay.
@@ -514,10 +561,8 @@ pub async fn run_rule(pool: &SqlitePool, id: i64) -> Result<RunReport, ServiceEr
     let Some(row) = rows.first() else {
         return Err(ServiceError::NotFound(format!("rule {id}")));
     };
-    if let (_, None) = to_rule(row) {
-        return Err(ServiceError::Conflict(
-            to_rule(row).0.problem.unwrap_or_default(),
-        ));
+    if let (rule, None) = to_rule(row) {
+        return Err(ServiceError::Conflict(rule.problem.unwrap_or_default()));
     }
     let report = execute(&mut tx, &rows, None).await?;
     tx.commit().await?;

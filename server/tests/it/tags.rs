@@ -262,6 +262,23 @@ async fn tags_on_entries_by_hand_in_bulk_and_through_deletion() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Renaming a tag renames it in the rules that name it.
+    let (_, rule) = api
+        .post(
+            "/api/rules",
+            json!({"name": "web ports", "conditions": {"operator": "OR", "conditions": [
+            {"type": "port_exact", "value": 80}, {"type": "tag_present", "value": "web"}]},
+            "actions": [{"type": "add_tag", "tag_name": "web"}]}),
+        )
+        .await;
+    let (s, _) = api
+        .put(&format!("/api/tags/{web}"), json!({"name": "http"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, rule) = api.get(&format!("/api/rules/{}", rule["id"])).await;
+    assert_eq!(rule["actions"][0]["tag_name"], "http");
+    assert_eq!(rule["conditions"]["conditions"][1]["value"], "http");
+
     // Deleting an entry keeps the tag (only the assignment goes).
     assert_eq!(
         api.delete(&format!("/api/ports/{a}")).await.0,
