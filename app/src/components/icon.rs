@@ -14,7 +14,6 @@ pub enum IconName {
     Copy,
     Plus,
     Sort,
-    Tag,
 }
 
 impl IconName {
@@ -27,7 +26,6 @@ impl IconName {
             IconName::Copy => "M9 9h11v11H9zM5 15H4V4h11v1",
             IconName::Plus => "M12 5v14M5 12h14",
             IconName::Sort => "M7 4v16M3 16l4 4 4-4M17 20V4M13 8l4-4 4 4",
-            IconName::Tag => "M3 12V4h8l10 10-8 8zM7.5 7.5h.01",
         }
     }
 }

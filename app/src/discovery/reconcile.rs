@@ -438,14 +438,15 @@ fn discovery_row(port_id: i64, d: &Discovery) -> serde_json::Value {
     ])
 }
 
-/// Does the writes, a statement per kind; the caller holds the transaction. Returns the ids of the
-/// entries it created.
+/// Does the writes, a statement per kind; the caller holds the transaction. Returns the entries it
+/// created, as the tagging rules see them (no tags yet, reported by this instance), so the auto-run
+/// does not read back what was just written.
 pub async fn apply(
     conn: &mut SqliteConnection,
     instance_id: i64,
     instance_type: &str,
     changes: &Changes,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Vec<crate::model::PortEntry>, sqlx::Error> {
     let j = |i: usize| format!("json_extract(value, '$[{i}]')");
     batch(
         conn,
@@ -587,7 +588,28 @@ pub async fn apply(
         for e in &changes.new_entries {
             if let Some(id) = ids.get(&e.key) {
                 discoveries.push(discovery_row(*id, &e.discovery));
-                created.push(*id);
+                created.push(crate::model::PortEntry {
+                    id: *id,
+                    ip_address: e.key.0.clone(),
+                    nickname: e.nickname.clone(),
+                    port_number: e.key.1,
+                    port_protocol: e.key.2,
+                    description: e.description.clone(),
+                    order: e.order,
+                    source: instance_type.to_string(),
+                    is_immutable: true,
+                    discovered_by: vec![crate::model::Discovery {
+                        instance_id,
+                        name: String::new(),
+                        instance_type: instance_type.to_string(),
+                        seen: true,
+                        last_seen_at: String::new(),
+                        local_only: e.discovery.local_only,
+                        container_name: e.discovery.container_name.clone(),
+                        container_port: e.discovery.container_port,
+                    }],
+                    tags: Vec::new(),
+                });
             }
         }
     }
@@ -663,10 +685,13 @@ pub async fn reconcile(
         let stored = load(&mut tx, instance_id, &hosts).await?;
         changes = plan(&stored, &observed);
     }
-    let mut arrived = apply(&mut tx, instance_id, instance_type, &changes).await?;
-    arrived.extend(&changes.arrived);
+    let created = apply(&mut tx, instance_id, instance_type, &changes).await?;
     // The auto-run tagging rules tag what this scan brought, in the same transaction.
-    match crate::tags::service::auto_run(&mut tx, &arrived).await {
+    let scope = crate::tags::service::Scope::Arrived {
+        created,
+        returned: &changes.arrived,
+    };
+    match crate::tags::service::auto_run(&mut tx, scope).await {
         Ok(_) => {}
         Err(crate::error::ServiceError::Db(e)) => return Err(e),
         Err(e) => {

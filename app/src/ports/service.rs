@@ -40,7 +40,7 @@ pub async fn create(pool: &SqlitePool, input: &Value) -> Result<PortEntry, Servi
     }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = store::insert_manual(&mut tx, &spec).await?;
-    crate::tags::service::auto_run(&mut tx, &[id]).await?;
+    crate::tags::service::auto_run(&mut tx, crate::tags::service::Scope::Ids(&[id])).await?;
     tx.commit().await?;
     get(pool, id).await
 }
@@ -61,7 +61,7 @@ pub async fn update(pool: &SqlitePool, id: i64, input: &Value) -> Result<PortEnt
         .await
         .map_err(not_found(id))?;
     crate::hosts::store::ensure(&mut tx, &[spec.ip_address.as_str()]).await?;
-    crate::tags::service::auto_run(&mut tx, &[id]).await?;
+    crate::tags::service::auto_run(&mut tx, crate::tags::service::Scope::Ids(&[id])).await?;
     tx.commit().await?;
     get(pool, id).await
 }

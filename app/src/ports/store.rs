@@ -106,7 +106,8 @@ struct RawEntry {
 
 /// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
 /// SQLite builds the whole list as one JSON document: row by row through the driver costs several
-/// times more at a few thousand entries, and this is what every Ports page load reads.
+/// times more at a few thousand entries, and this is what every Ports page load reads. Discoveries
+/// and tags are gathered for the entries in scope only (a scan's few among thousands).
 pub async fn list<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<Vec<PortEntry>, sqlx::Error> {
     list_where(ex, "true", None).await
 }
@@ -149,19 +150,20 @@ async fn list_where<'e>(
     bind: Option<String>,
 ) -> Result<Vec<PortEntry>, sqlx::Error> {
     let query = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        r#"WITH found AS (
+        r#"WITH scope AS MATERIALIZED (SELECT p.id FROM port p WHERE {condition}),
+           found AS (
                SELECT d.port_id, json_group_array(json_object(
                           'instance_id', d.instance_id, 'name', i.name, 'type', i.type,
                           'seen', json(CASE WHEN d.seen THEN 'true' ELSE 'false' END), 'last_seen_at', d.last_seen_at,
                           'local_only', json(CASE WHEN d.local_only THEN 'true' ELSE 'false' END),
                           'container_name', d.container_name, 'container_port', d.container_port)
                           ORDER BY d.instance_id) AS list
-                 FROM port_discovery d JOIN docker_instance i ON i.id = d.instance_id
+                 FROM scope s JOIN port_discovery d ON d.port_id = s.id JOIN docker_instance i ON i.id = d.instance_id
                 GROUP BY d.port_id),
            tagged AS (
                SELECT pt.port_id, json_group_array(json_object('id', t.id, 'name', t.name, 'color', t.color)
                           ORDER BY t.name COLLATE NOCASE, t.id) AS list
-                 FROM port_tag pt JOIN tag t ON t.id = pt.tag_id
+                 FROM scope s JOIN port_tag pt ON pt.port_id = s.id JOIN tag t ON t.id = pt.tag_id
                 GROUP BY pt.port_id)
            SELECT json_group_array(json_object(
                       'id', p.id, 'ip_address', p.ip_address, 'nickname', p.nickname,
@@ -171,8 +173,8 @@ async fn list_where<'e>(
                       'discovered_by', json(COALESCE(f.list, '[]')),
                       'tags', json(COALESCE(g.list, '[]')))
                       ORDER BY p."order", p.id)
-             FROM port p LEFT JOIN found f ON f.port_id = p.id LEFT JOIN tagged g ON g.port_id = p.id
-            WHERE {condition}"#
+             FROM scope s JOIN port p ON p.id = s.id
+                  LEFT JOIN found f ON f.port_id = p.id LEFT JOIN tagged g ON g.port_id = p.id"#
     )));
     let query = match bind {
         Some(b) => query.bind(b),

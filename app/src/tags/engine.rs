@@ -7,6 +7,7 @@ use crate::model::PortEntry;
 use crate::validation::{push_error, FieldErrors};
 use regex::{Regex, RegexBuilder};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 /// A pattern may compile to at most this much memory: a user's rule cannot exhaust the server.
 const PATTERN_LIMIT: usize = 256 * 1024;
@@ -65,6 +66,27 @@ pub fn compile(c: &Condition, path: &str, errors: &mut FieldErrors) -> Option<Co
         Condition::NicknameRegex(s) => Compiled::Nickname(re(s, false, errors)?),
         leaf => Compiled::Leaf(leaf.clone()),
     })
+}
+
+/// [`compile`] once per distinct condition tree (by its canonical JSON) in this process: a scan's
+/// auto-run does not compile the same patterns again every time.
+pub fn compile_cached(c: &Condition) -> Result<Compiled, FieldErrors> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
+    let key = c.to_json().to_string();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let mut errors = FieldErrors::new();
+    let compiled = compile(c, "conditions", &mut errors).ok_or(errors)?;
+    if let Ok(mut map) = cache.lock() {
+        // Bounded: rules edited many times leave old trees behind.
+        if map.len() >= 1024 {
+            map.clear();
+        }
+        map.insert(key, compiled.clone());
+    }
+    Ok(compiled)
 }
 
 /// What a condition sees of an entry: the entry and the names of the tags it carries now.

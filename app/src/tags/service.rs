@@ -322,13 +322,8 @@ pub async fn rule(pool: &SqlitePool, id: i64) -> Result<Rule, ServiceError> {
 /// Parses and compiles a rule body: every problem is a field error (a bad pattern on its condition).
 fn checked(input: &Value) -> Result<RuleSpec, ServiceError> {
     let spec = parse_rule(input).map_err(ServiceError::Validation)?;
-    let mut errors = FieldErrors::new();
-    engine::compile(&spec.conditions, "conditions", &mut errors);
-    if errors.is_empty() {
-        Ok(spec)
-    } else {
-        Err(ServiceError::Validation(errors))
-    }
+    engine::compile_cached(&spec.conditions).map_err(ServiceError::Validation)?;
+    Ok(spec)
 }
 
 fn write(spec: &RuleSpec) -> store::RuleWrite<'_> {
@@ -474,11 +469,33 @@ async fn create_pending(
     Ok(created)
 }
 
-/// Runs `rules` (already in priority order) over the entries with `scope` ids, or all entries.
+/// Which entries rules run over.
+pub enum Scope<'a> {
+    All,
+    Ids(&'a [i64]),
+    /// What a scan brought: the entries it created (given whole, not read back) and the existing
+    /// ones it reports again or for the first time.
+    Arrived {
+        created: Vec<crate::model::PortEntry>,
+        returned: &'a [i64],
+    },
+}
+
+impl Scope<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Scope::All => false,
+            Scope::Ids(ids) => ids.is_empty(),
+            Scope::Arrived { created, returned } => created.is_empty() && returned.is_empty(),
+        }
+    }
+}
+
+/// Runs `rules` (already in priority order) over the entries in `scope`.
 async fn execute(
     conn: &mut SqliteConnection,
     rows: &[store::RuleRow],
-    scope: Option<&[i64]>,
+    scope: Scope<'_>,
 ) -> Result<RunReport, ServiceError> {
     let usable: Vec<(i64, Condition, Vec<Action>)> = rows
         .iter()
@@ -491,20 +508,31 @@ async fn execute(
         });
     }
     let entries = match scope {
-        Some(ids) => crate::ports::store::by_ids(&mut *conn, ids).await?,
-        None => crate::ports::store::list(&mut *conn).await?,
+        Scope::All => crate::ports::store::list(&mut *conn).await?,
+        Scope::Ids(ids) => crate::ports::store::by_ids(&mut *conn, ids).await?,
+        Scope::Arrived {
+            mut created,
+            returned,
+        } => {
+            if !returned.is_empty() {
+                created.extend(crate::ports::store::by_ids(&mut *conn, returned).await?);
+            }
+            created
+        }
     };
     let mut tags = Tags::load(conn).await?;
     let mut prepared = Vec::new();
     for (id, conditions, actions) in usable {
-        let mut errors = FieldErrors::new();
-        let Some(conditions) = engine::compile(&conditions, "conditions", &mut errors) else {
-            tracing::warn!(
-                rule = id,
-                ?errors,
-                "rule skipped: its conditions do not compile"
-            );
-            continue;
+        let conditions = match engine::compile_cached(&conditions) {
+            Ok(c) => c,
+            Err(errors) => {
+                tracing::warn!(
+                    rule = id,
+                    ?errors,
+                    "rule skipped: its conditions do not compile"
+                );
+                continue;
+            }
         };
         let actions = resolve(&mut tags, &actions);
         prepared.push(Prepared {
@@ -564,7 +592,7 @@ pub async fn run_rule(pool: &SqlitePool, id: i64) -> Result<RunReport, ServiceEr
     if let (rule, None) = to_rule(row) {
         return Err(ServiceError::Conflict(rule.problem.unwrap_or_default()));
     }
-    let report = execute(&mut tx, &rows, None).await?;
+    let report = execute(&mut tx, &rows, Scope::All).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -577,7 +605,7 @@ pub async fn run_all(pool: &SqlitePool) -> Result<RunReport, ServiceError> {
         .into_iter()
         .filter(|r| r.enabled)
         .collect();
-    let report = execute(&mut tx, &rows, None).await?;
+    let report = execute(&mut tx, &rows, Scope::All).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -586,9 +614,9 @@ pub async fn run_all(pool: &SqlitePool) -> Result<RunReport, ServiceError> {
 /// caller's transaction.
 pub async fn auto_run(
     conn: &mut SqliteConnection,
-    port_ids: &[i64],
+    scope: Scope<'_>,
 ) -> Result<RunReport, ServiceError> {
-    if port_ids.is_empty() {
+    if scope.is_empty() {
         return Ok(RunReport::default());
     }
     let rows: Vec<store::RuleRow> = store::rules(&mut *conn)
@@ -599,7 +627,7 @@ pub async fn auto_run(
     if rows.is_empty() {
         return Ok(RunReport::default());
     }
-    execute(conn, &rows, Some(port_ids)).await
+    execute(conn, &rows, scope).await
 }
 
 /// Which entries a rule body's conditions match now, and how many its actions would change. Nothing
@@ -617,9 +645,7 @@ pub async fn preview(pool: &SqlitePool, input: &Value) -> Result<Preview, Servic
     let mut conn = pool.acquire().await?;
     let entries = crate::ports::store::list(&mut *conn).await?;
     let mut tags = Tags::load(&mut conn).await?;
-    let mut errors = FieldErrors::new();
-    let conditions = engine::compile(&spec.conditions, "conditions", &mut errors)
-        .ok_or_else(|| ServiceError::Validation(errors))?;
+    let conditions = engine::compile_cached(&spec.conditions).map_err(ServiceError::Validation)?;
     let actions = resolve(&mut tags, &spec.actions);
     let mut state: HashMap<i64, BTreeSet<i64>> = entries
         .iter()

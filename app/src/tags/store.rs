@@ -344,14 +344,17 @@ pub async fn apply(
     .bind(stats)
     .execute(&mut *conn)
     .await?;
-    // The log keeps each rule's newest 1000 lines.
+    // The log keeps each rule's newest 1000 lines (only rules that wrote lines now can be over).
+    let wrote: Vec<i64> = affected.keys().copied().collect();
     sqlx::query(
         "DELETE FROM rule_execution_log WHERE id IN (
-             SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY rule_id ORDER BY id DESC) AS n
-                               FROM rule_execution_log WHERE rule_id IN (SELECT value FROM json_each(?)))
-              WHERE n > 1000)",
+             SELECT l.id FROM (SELECT r.value AS rule_id,
+                                      (SELECT x.id FROM rule_execution_log x WHERE x.rule_id = r.value
+                                        ORDER BY x.id DESC LIMIT 1 OFFSET 999) AS cutoff
+                                 FROM json_each(?) r) c
+               JOIN rule_execution_log l ON l.rule_id = c.rule_id AND l.id < c.cutoff)",
     )
-    .bind(ids_json(ran))
+    .bind(ids_json(&wrote))
     .execute(&mut *conn)
     .await?;
     Ok(())

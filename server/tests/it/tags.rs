@@ -557,3 +557,48 @@ async fn discovered_entries_are_tagged_by_auto_rules_and_keep_tags_through_stale
     // Back: the auto rule tags it again (it arrived again), the hand tag is still there.
     assert_eq!(tags_of(&api, &key).await, vec!["container", "mine"]);
 }
+
+#[tokio::test]
+async fn a_rules_log_keeps_its_newest_thousand_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portall.db");
+    let portall = Portall::start_on(&path, &[]).await;
+    let api = Api::new(&portall);
+    let port = add_port(&api, "10.0.0.9", 25, "mail").await;
+    let (_, rule) = api
+        .post(
+            "/api/rules",
+            json!({"name": "mail", "conditions": {"type": "port_exact", "value": 25},
+            "actions": [{"type": "add_tag", "tag_name": "mail"}]}),
+        )
+        .await;
+    let id = rule["id"].as_i64().unwrap();
+    // 1100 older lines, as a long-lived rule collects them.
+    let mut conn = connect(&path).await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100)
+         INSERT INTO rule_execution_log (rule_id, port_id, action_type, tag_id, executed_at, success)
+         SELECT ?, ?, 'add_tag', 999, '2025-01-01 00:00:00', 1 FROM n",
+    )
+    .bind(id)
+    .bind(port)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (s, _) = api.post(&format!("/api/rules/{id}/run"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rule_execution_log WHERE rule_id = ?")
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(count, 1000);
+    let (_, log) = api.get(&format!("/api/rules/{id}/log")).await;
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        100,
+        "the page shows the newest 100"
+    );
+    assert_eq!(log[0]["tag"], "mail", "the newest line is this run's");
+}

@@ -786,16 +786,13 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
                         <Icon name=IconName::Lock />
                     </span>
                 })}
+                // The icon comes from the style sheet: one per row adds up on a page of hundreds.
                 <button
                     class="btn btn-link btn-sm tag-port-btn"
                     aria-label=format!("Tags of port {}", port.port_number)
-                    title="Tags (or right-click the row)"
                     aria-haspopup="dialog"
                     on:click=move |_| open_tags()
-                >
-                    <Icon name=IconName::Tag />
-                    <span class="tag-btn-text">"Tags"</span>
-                </button>
+                ></button>
                 <button
                     class="btn btn-link btn-sm edit-port-btn"
                     aria-label=format!("Edit port {}", port.port_number)
