@@ -79,9 +79,14 @@ async fn rename_in_rules(
 ) -> Result<(), ServiceError> {
     fn rename(c: &mut Condition, old: &str, new: &str) -> bool {
         match c {
-            Condition::Group(_, items) => items
-                .iter_mut()
-                .fold(false, |changed, c| rename(c, old, new) || changed),
+            Condition::Group(_, items) => {
+                items
+                    .iter_mut()
+                    .map(|c| rename(c, old, new))
+                    .filter(|changed| *changed)
+                    .count()
+                    > 0
+            }
             Condition::TagPresent(name) if name == old => {
                 *name = new.to_string();
                 true
