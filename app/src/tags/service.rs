@@ -164,25 +164,30 @@ pub async fn of_port(pool: &SqlitePool, port_id: i64) -> Result<Vec<TagRef>, Ser
         })
 }
 
-async fn known_tags(
+/// Every one of `ids` is a row of `table`, else a field error naming the missing ones.
+async fn require(
     conn: &mut SqliteConnection,
+    table: store::Table,
     ids: &[i64],
     field: &str,
 ) -> Result<(), ServiceError> {
-    let found = store::existing(conn, store::Table::Tag, ids).await?;
+    let found = store::existing(conn, table, ids).await?;
     let missing: Vec<String> = ids
         .iter()
         .filter(|i| !found.contains(i))
         .map(i64::to_string)
         .collect();
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::field(
-            field,
-            format!("no tag with id {}", missing.join(", ")),
-        ))
+        return Ok(());
     }
+    let what = match table {
+        store::Table::Tag => "tag",
+        store::Table::Port => "port entry",
+    };
+    Err(ServiceError::field(
+        field,
+        format!("no {what} with id {}", missing.join(", ")),
+    ))
 }
 
 /// Sets exactly the tags an entry carries (`{"tag_ids": [..]}`).
@@ -199,7 +204,7 @@ pub async fn set_port_tags(
     {
         return Err(ServiceError::NotFound(format!("port entry {port_id}")));
     }
-    known_tags(&mut tx, &wanted, "tag_ids").await?;
+    require(&mut tx, store::Table::Tag, &wanted, "tag_ids").await?;
     let current = store::of_port(&mut tx, port_id).await?;
     let remove: Vec<i64> = current
         .into_iter()
@@ -224,21 +229,9 @@ pub struct BulkReport {
 pub async fn bulk(pool: &SqlitePool, input: &Value) -> Result<BulkReport, ServiceError> {
     let b = parse_bulk(input).map_err(ServiceError::Validation)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let found = store::existing(&mut tx, store::Table::Port, &b.port_ids).await?;
-    if found.len() != b.port_ids.len() {
-        let missing: Vec<String> = b
-            .port_ids
-            .iter()
-            .filter(|i| !found.contains(i))
-            .map(i64::to_string)
-            .collect();
-        return Err(ServiceError::field(
-            "port_ids",
-            format!("no port entry with id {}", missing.join(", ")),
-        ));
-    }
-    known_tags(&mut tx, &b.add, "add").await?;
-    known_tags(&mut tx, &b.remove, "remove").await?;
+    require(&mut tx, store::Table::Port, &b.port_ids, "port_ids").await?;
+    require(&mut tx, store::Table::Tag, &b.add, "add").await?;
+    require(&mut tx, store::Table::Tag, &b.remove, "remove").await?;
     let (added, removed) = store::assign(&mut tx, &b.port_ids, &b.add, &b.remove).await?;
     tx.commit().await?;
     Ok(BulkReport {
@@ -354,7 +347,7 @@ pub async fn create_rule(pool: &SqlitePool, input: &Value) -> Result<Rule, Servi
 pub async fn update_rule(pool: &SqlitePool, id: i64, input: &Value) -> Result<Rule, ServiceError> {
     let spec = checked(input)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    if store::update_rule(&mut tx, id, &write(&spec)).await? == 0 {
+    if !store::update_rule(&mut tx, id, &write(&spec)).await? {
         return Err(ServiceError::NotFound(format!("rule {id}")));
     }
     tx.commit().await?;

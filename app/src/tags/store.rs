@@ -222,42 +222,50 @@ pub async fn insert_rule(
     conn: &mut SqliteConnection,
     r: &RuleWrite<'_>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "INSERT INTO tagging_rule (name, description, enabled, auto_execute, priority, conditions, actions,
                                    created_at, updated_at, last_executed, execution_count, ports_affected)
-         VALUES (?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}, NULL, 0, 0) RETURNING id"
-    )))
-    .bind(r.name)
-    .bind(r.description)
-    .bind(r.enabled)
-    .bind(r.auto_execute)
-    .bind(r.priority)
-    .bind(&r.conditions)
-    .bind(&r.actions)
-    .fetch_one(conn)
-    .await
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {NOW}, {NOW}, NULL, 0, 0) RETURNING id"
+    );
+    write_rule(conn, sql, r, None)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
+/// Whether the rule exists (and was written).
 pub async fn update_rule(
     conn: &mut SqliteConnection,
     id: i64,
     r: &RuleWrite<'_>,
-) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE tagging_rule SET name = ?, description = ?, enabled = ?, auto_execute = ?, priority = ?,
-                conditions = ?, actions = ?, updated_at = {NOW} WHERE id = ?"
-    )))
-    .bind(r.name)
-    .bind(r.description)
-    .bind(r.enabled)
-    .bind(r.auto_execute)
-    .bind(r.priority)
-    .bind(&r.conditions)
-    .bind(&r.actions)
-    .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected())
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "UPDATE tagging_rule SET name = ?1, description = ?2, enabled = ?3, auto_execute = ?4, priority = ?5,
+                conditions = ?6, actions = ?7, updated_at = {NOW} WHERE id = ?8 RETURNING id"
+    );
+    Ok(write_rule(conn, sql, r, Some(id)).await?.is_some())
+}
+
+/// Runs `sql` (an insert or an update returning the id) with a rule's fields as ?1–?7 and `id` as ?8.
+async fn write_rule(
+    conn: &mut SqliteConnection,
+    sql: String,
+    r: &RuleWrite<'_>,
+    id: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(r.name)
+        .bind(r.description)
+        .bind(r.enabled)
+        .bind(r.auto_execute)
+        .bind(r.priority)
+        .bind(&r.conditions)
+        .bind(&r.actions);
+    match id {
+        Some(id) => query.bind(id),
+        None => query,
+    }
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn delete_rule(conn: &mut SqliteConnection, id: i64) -> Result<u64, sqlx::Error> {

@@ -258,6 +258,19 @@ async fn every_route_needs_a_session_or_a_token() {
         (Method::GET, "/docker/containers"),
         (Method::POST, "/api/system_status"),
         (Method::POST, "/api/list_instances"),
+        (Method::GET, "/api/tags"),
+        (Method::POST, "/api/tags"),
+        (Method::DELETE, "/api/tags/1"),
+        (Method::PUT, "/api/ports/1/tags"),
+        (Method::POST, "/api/ports/tags"),
+        (Method::GET, "/api/rules"),
+        (Method::POST, "/api/rules/preview"),
+        (Method::POST, "/api/rules/run"),
+        (Method::GET, "/api/tagging/export"),
+        (Method::POST, "/api/tagging/import"),
+        (Method::POST, "/api/rule-templates/monitoring_setup/apply"),
+        (Method::POST, "/api/list_tags"),
+        (Method::POST, "/api/run_rules"),
     ];
     for (method, path) in api {
         let (s, _, body) = send(&p, method.clone(), path, &[], Some(json!({}))).await;
