@@ -454,14 +454,6 @@ impl Condition {
             _ => false,
         }
     }
-
-    /// Visits every leaf (the engine compiles patterns, the service resolves tag names).
-    pub fn leaves(&self) -> Vec<&Condition> {
-        match self {
-            Condition::Group(_, items) => items.iter().flat_map(Condition::leaves).collect(),
-            leaf => vec![leaf],
-        }
-    }
 }
 
 fn parse_items(items: &[Value], path: &str, errors: &mut FieldErrors) -> Option<Vec<Condition>> {

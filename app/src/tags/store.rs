@@ -398,11 +398,3 @@ pub async fn log<'e>(
         })
         .collect())
 }
-
-/// Every (entry, tag) assignment.
-pub async fn assignments(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT port_id, tag_id FROM port_tag")
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-}
