@@ -26,6 +26,7 @@ pub mod ports;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod tags;
+pub mod transfer;
 pub mod validation;
 
 use leptos::prelude::*;
@@ -36,16 +37,24 @@ use leptos_router::{
 };
 
 /// The HTML document the server renders around the app on the first load.
+/// The theme (`<html data-theme>`, so the first paint has the right colours) and the custom style
+/// sheet (`/custom.css?v=…`, after Portall's own so it wins) come from Settings → Appearance.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let (theme, custom_css) = appearance_now();
+    let color_scheme = match theme {
+        transfer::Theme::System => "light dark",
+        other => other.as_str(),
+    };
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light dark" />
+                <meta name="color-scheme" content=color_scheme />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <link rel="stylesheet" href="/portall.css" />
+                {custom_css.map(|href| view! { <link rel="stylesheet" id="custom-css" href=href /> })}
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -54,6 +63,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stored theme and the custom style sheet's address (none when it is empty).
+fn appearance_now() -> (transfer::Theme, Option<String>) {
+    #[cfg(feature = "ssr")]
+    if let Some(s) = use_context::<services::Services>() {
+        let a = s.appearance.get();
+        let css = (!a.custom_css.trim().is_empty()).then(|| {
+            format!(
+                "/custom.css?v={}",
+                transfer::appearance::version(&a.custom_css)
+            )
+        });
+        return (a.theme, css);
+    }
+    (transfer::Theme::System, None)
 }
 
 /// The application: navigation and the client-side routes.

@@ -16,6 +16,8 @@ pub struct Services {
     pub scans: ScanManager,
     pub events: EventBus,
     pub auth: Auth,
+    /// Theme and custom CSS, read by the document shell on every page.
+    pub appearance: crate::transfer::appearance::Cache,
 }
 
 /// The services, from the server function's context (provided by the router for every request).

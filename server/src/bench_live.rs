@@ -165,6 +165,7 @@ pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
         security: crate::config::Security::open(),
         max_connections: 64,
         idle_timeout: Duration::from_secs(60),
+        backup: None,
     };
     let services = Services {
         pool: pool.clone(),
@@ -172,6 +173,7 @@ pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
         scans: scans.clone(),
         events: events.clone(),
         auth: app::auth::service::Auth::new(pool.clone(), app::auth::AuthMode::None),
+        appearance: Default::default(),
     };
     let router = crate::web::router(crate::web::AppState::new(
         &config,

@@ -60,6 +60,15 @@ pub struct Args {
     /// Seconds a connection may stay silent (nothing read or written) before it is closed.
     #[arg(long, env = "PORTALL_IDLE_TIMEOUT", default_value = "60")]
     pub idle_timeout: String,
+    /// A folder for scheduled backups (a consistent copy of the database); unset: none are made.
+    #[arg(long, env = "PORTALL_BACKUP_DIR", default_value = "")]
+    pub backup_dir: String,
+    /// How many scheduled backups to keep (the oldest go).
+    #[arg(long, env = "PORTALL_BACKUP_KEEP", default_value = "7")]
+    pub backup_keep: String,
+    /// Hours between scheduled backups (the first one is made at start-up).
+    #[arg(long, env = "PORTALL_BACKUP_INTERVAL_HOURS", default_value = "24")]
+    pub backup_interval_hours: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -101,6 +110,15 @@ pub struct Config {
     pub security: Security,
     pub max_connections: usize,
     pub idle_timeout: std::time::Duration,
+    /// Scheduled backups: folder, how many to keep, how often.
+    pub backup: Option<Backup>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Backup {
+    pub dir: PathBuf,
+    pub keep: usize,
+    pub every: std::time::Duration,
 }
 
 /// Who gets in, and under which names: the web layer's guards read this.
@@ -347,7 +365,28 @@ impl Config {
             "PORTALL_IDLE_TIMEOUT (--idle-timeout)",
             "a number of seconds",
         )?);
+        let backup = match args.backup_dir.trim() {
+            "" => None,
+            dir => Some(Backup {
+                dir: PathBuf::from(dir),
+                keep: number_in(
+                    &args.backup_keep,
+                    1..=365,
+                    "PORTALL_BACKUP_KEEP (--backup-keep)",
+                    "a number",
+                )? as usize,
+                every: std::time::Duration::from_secs(
+                    3600 * number_in(
+                        &args.backup_interval_hours,
+                        1..=720,
+                        "PORTALL_BACKUP_INTERVAL_HOURS (--backup-interval-hours)",
+                        "a number of hours",
+                    )?,
+                ),
+            }),
+        };
         Ok(Config {
+            backup,
             security,
             max_connections,
             idle_timeout,

@@ -41,12 +41,22 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
         );
     }
     purge_sessions_hourly(auth.clone(), shutdown.clone());
+    if let Some(backup) = config.backup.clone() {
+        back_up_on_schedule(pool.clone(), backup, shutdown.clone());
+    }
+    let appearance = app::transfer::appearance::Cache::default();
+    appearance.set(
+        app::transfer::appearance::load(&pool)
+            .await
+            .unwrap_or_default(),
+    );
     let services = Services {
         pool: pool.clone(),
         instances,
         scans: scans.clone(),
         events,
         auth,
+        appearance,
     };
     let state = web::AppState::new(&config, services, shutdown.clone());
     let result = web::serve(&config, state, shutdown.clone()).await;
@@ -114,6 +124,28 @@ fn purge_sessions_hourly(auth: app::auth::service::Auth, shutdown: CancellationT
                         tracing::warn!(error = %e, "could not purge expired sessions");
                     }
                 }
+            }
+        }
+    });
+}
+
+/// `PORTALL_BACKUP_DIR`: a snapshot at start-up and then every interval, the newest `keep` kept.
+fn back_up_on_schedule(
+    pool: sqlx::SqlitePool,
+    backup: config::Backup,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        loop {
+            match app::transfer::service::backup_to(&pool, &backup.dir, backup.keep).await {
+                Ok(path) => tracing::info!(path = %path.display(), "scheduled backup written"),
+                Err(e) => {
+                    tracing::error!(error = %e, dir = %backup.dir.display(), "scheduled backup failed")
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(backup.every) => {}
             }
         }
     });

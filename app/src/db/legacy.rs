@@ -221,7 +221,20 @@ async fn upgrade_in_transaction(conn: &mut SqliteConnection) -> Result<Outcome, 
         .await
         .map_err(|e| format!("cannot start the upgrade transaction: {e}"))?;
     complete_legacy_schema(&mut tx, &present).await?;
+    let theme: Option<String> =
+        sqlx::query_scalar("SELECT value FROM setting WHERE \"key\" = 'theme'")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| format!("reading the theme: {e}"))?;
     apply_migrations(&mut tx).await?;
+    // The Python Portall applied its theme: it stays what its users saw.
+    if let Some(theme) = theme {
+        sqlx::query("UPDATE setting SET value = ? WHERE \"key\" = 'theme'")
+            .bind(theme)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| format!("keeping the theme: {e}"))?;
+    }
 
     let settings: HashMap<String, String> = sqlx::query("SELECT \"key\", value FROM setting")
         .fetch_all(&mut *tx)

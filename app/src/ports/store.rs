@@ -285,6 +285,16 @@ pub async fn insert_manual(
     conn: &mut sqlx::SqliteConnection,
     spec: &PortSpec,
 ) -> Result<i64, StoreError> {
+    insert(conn, spec, "manual", None).await
+}
+
+/// Adds an entry of `source` (`manual`, `import`) at `order`, or at the end of its host's list.
+pub async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    spec: &PortSpec,
+    source: &str,
+    order: Option<i64>,
+) -> Result<i64, StoreError> {
     crate::hosts::store::ensure(&mut *conn, &[spec.ip_address.as_str()]).await?;
     sqlx::query_scalar(
         r#"INSERT INTO port (ip_address, nickname, port_number, port_protocol, description, "order", source, is_immutable)
@@ -292,8 +302,8 @@ pub async fn insert_manual(
                    COALESCE(?2, (SELECT NULLIF(nickname, '') FROM host WHERE address = ?1),
                             (SELECT nickname FROM port WHERE ip_address = ?1 AND nickname IS NOT NULL ORDER BY "order", id LIMIT 1)),
                    ?3, ?4, ?5,
-                   (SELECT COALESCE(MAX("order"), -1) + 1 FROM port WHERE ip_address = ?1),
-                   'manual', 0)
+                   COALESCE(?6, (SELECT COALESCE(MAX("order"), -1) + 1 FROM port WHERE ip_address = ?1)),
+                   ?7, 0)
            RETURNING id"#,
     )
     .bind(&spec.ip_address)
@@ -301,6 +311,8 @@ pub async fn insert_manual(
     .bind(spec.port_number)
     .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
+    .bind(order)
+    .bind(source)
     .fetch_one(conn)
     .await
     .map_err(StoreError::from)

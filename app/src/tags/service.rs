@@ -8,7 +8,8 @@
 use super::engine::{self, Prepared};
 use super::{
     parse_bulk, parse_rule, parse_tag, parse_tag_ids, store, suggest_color, Action, Applied,
-    Condition, LogEntry, Preview, Rule, RuleSpec, RunReport, Tag, TagRef, TagTarget, Template,
+    Condition, LogEntry, Preview, Rule, RuleSpec, RunReport, Tag, TagInput, TagRef, TagTarget,
+    Template,
 };
 use crate::error::ServiceError;
 use crate::validation::FieldErrors;
@@ -818,6 +819,21 @@ pub async fn export(pool: &SqlitePool) -> Result<Value, ServiceError> {
 /// exists (ignoring case) and rules whose name exists are skipped and reported; one bad tag or rule
 /// refuses the file with its place named, and nothing changes.
 pub async fn import(pool: &SqlitePool, input: &Value) -> Result<Applied, ServiceError> {
+    let (tags, rules) = parse_tagging(input)?;
+    if tags.is_empty() && rules.is_empty() {
+        return Err(ServiceError::field(
+            "tags",
+            "the file holds no tags and no rules",
+        ));
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let applied = import_tagging(&mut tx, tags, &rules).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// The tags (parsed) and rules (checked when added) of a tagging export; 422 naming `tags.N.field`.
+pub fn parse_tagging(input: &Value) -> Result<(Vec<TagInput>, Vec<Value>), ServiceError> {
     let list = |key: &str| -> Result<Vec<Value>, ServiceError> {
         match input.get(key) {
             None | Some(Value::Null) => Ok(Vec::new()),
@@ -826,12 +842,6 @@ pub async fn import(pool: &SqlitePool, input: &Value) -> Result<Applied, Service
         }
     };
     let (tags, rules) = (list("tags")?, list("rules")?);
-    if tags.is_empty() && rules.is_empty() {
-        return Err(ServiceError::field(
-            "tags",
-            "the file holds no tags and no rules",
-        ));
-    }
     let mut parsed = Vec::new();
     let mut errors = FieldErrors::new();
     for (i, t) in tags.iter().enumerate() {
@@ -843,18 +853,72 @@ pub async fn import(pool: &SqlitePool, input: &Value) -> Result<Applied, Service
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok((parsed, rules))
+}
+
+/// Adds the tags and rules whose names are new, in the caller's transaction (a bad rule refuses
+/// the whole import).
+pub async fn import_tagging(
+    conn: &mut SqliteConnection,
+    tags: Vec<TagInput>,
+    rules: &[Value],
+) -> Result<Applied, ServiceError> {
     let mut applied = Applied::default();
-    for t in parsed {
-        if store::name_taken(&mut *tx, &t.name, None).await?.is_some() {
+    for t in tags {
+        if store::name_taken(&mut *conn, &t.name, None)
+            .await?
+            .is_some()
+        {
             applied.tags_skipped.push(t.name);
         } else {
-            store::insert(&mut tx, &t).await?;
+            store::insert(conn, &t).await?;
             applied.tags_added.push(t.name);
         }
     }
-    add_rules(&mut tx, &rules, &mut applied).await?;
-    tx.commit().await?;
+    add_rules(conn, rules, &mut applied).await?;
     applied.message = summary("Imported", &applied);
     Ok(applied)
+}
+
+/// The ids of tags by name (an exact match first, then one ignoring case), creating the missing ones
+/// with a palette colour, in the caller's transaction.
+pub async fn ids_by_name(
+    conn: &mut SqliteConnection,
+    names: &[String],
+) -> Result<std::collections::HashMap<String, i64>, ServiceError> {
+    let mut known: Vec<(i64, String, String)> = store::list(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name, t.color))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for name in names {
+        if out.contains_key(name) {
+            continue;
+        }
+        let found = known
+            .iter()
+            .find(|(_, n, _)| n == name)
+            .or_else(|| known.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(id, _, _)| *id);
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let input = serde_json::json!({ "name": name });
+                let color = suggest_color(known.iter().map(|(_, _, c)| c.as_str()));
+                let tag = parse_tag(&input, &color).map_err(|e| {
+                    ServiceError::Validation(
+                        e.into_iter()
+                            .map(|(_, v)| (format!("tags.{name}"), v))
+                            .collect(),
+                    )
+                })?;
+                let id = store::insert(conn, &tag).await?;
+                known.push((id, tag.name, tag.color));
+                id
+            }
+        };
+        out.insert(name.clone(), id);
+    }
+    Ok(out)
 }

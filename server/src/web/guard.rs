@@ -115,7 +115,7 @@ pub async fn request_timeout(req: Request, next: Next) -> Response {
 fn is_static(path: &str) -> bool {
     matches!(
         path,
-        "/healthz" | "/favicon.svg" | "/portall.css" | "/api/openapi.json"
+        "/healthz" | "/favicon.svg" | "/portall.css" | "/custom.css" | "/api/openapi.json"
     ) || path.starts_with("/pkg/")
 }
 

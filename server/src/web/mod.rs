@@ -69,6 +69,7 @@ service_part!(SqlitePool, pool);
 service_part!(InstanceManager, instances);
 service_part!(ScanManager, scans);
 service_part!(EventBus, events);
+service_part!(app::transfer::appearance::Cache, appearance);
 
 /// The complete router.
 pub fn router(state: AppState) -> Router {

@@ -16,6 +16,7 @@ mod scan_upstreams;
 mod security;
 mod shell;
 mod tags;
+mod transfer;
 // Some helpers serve only some test modules.
 #[allow(dead_code)]
 mod support;

@@ -289,3 +289,30 @@ pub struct TaggingConfig {
     pub tags: Vec<TagInput>,
     pub rules: Vec<RuleInput>,
 }
+
+/// An import: the file's text, its format, the address for entries that name none (default: the
+/// default host setting, else 127.0.0.1) and whether to only preview.
+#[derive(Serialize, ToSchema)]
+pub struct ImportInput {
+    /// `compose`, `caddyfile`, `json` or `csv`.
+    pub format: String,
+    /// At most 1 MiB.
+    pub content: String,
+    pub host: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+/// A purge: `confirm` must be `purge`; `discovered` also deletes the discovered entries.
+#[derive(Serialize, ToSchema)]
+pub struct PurgeInput {
+    pub confirm: String,
+    pub discovered: Option<bool>,
+}
+
+/// The appearance: `theme` (`system`, `light`, `dark`) and `custom_css` (at most 64 KiB); either may
+/// be left out.
+#[derive(Serialize, ToSchema)]
+pub struct AppearanceInput {
+    pub theme: Option<String>,
+    pub custom_css: Option<String>,
+}

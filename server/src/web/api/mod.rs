@@ -1,4 +1,4 @@
-//! The JSON HTTP API: instances, ports, hosts, generation, tags and rules, and the legacy
+//! The JSON HTTP API: instances, ports, hosts, generation, tags and rules, import/export/backup/purge, appearance, and the legacy
 //! compatibility routes.
 
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod instances;
 pub mod ports;
 pub mod tags;
+pub mod transfer;
 
 use super::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,5 +26,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(hosts::routes())
         .merge(generation::routes())
         .merge(tags::routes())
+        .merge(transfer::routes())
         .merge(compat::routes())
 }
