@@ -70,13 +70,7 @@ fn appearance_now() -> (transfer::Theme, Option<String>) {
     #[cfg(feature = "ssr")]
     if let Some(s) = use_context::<services::Services>() {
         let a = s.appearance.get();
-        let css = (!a.custom_css.trim().is_empty()).then(|| {
-            format!(
-                "/custom.css?v={}",
-                transfer::appearance::version(&a.custom_css)
-            )
-        });
-        return (a.theme, css);
+        return (a.theme, transfer::css_href(&a.custom_css));
     }
     (transfer::Theme::System, None)
 }
@@ -104,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/new") view=pages::new::NewPage ssr=SsrMode::InOrder />
                     <Route path=path!("/tags") view=pages::tags::TagsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/import") view=pages::import::ImportPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view=pages::auth::LoginPage />
                     <Route path=path!("/setup") view=pages::auth::SetupPage />

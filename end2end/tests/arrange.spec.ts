@@ -285,7 +285,7 @@ test('port dialog: Generate fills a free number; a preset bumps past a taken one
 
 test('Settings → Ports validates inline; the New page preselects the default host, saves a port, copies it', async ({ page, request, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto('/settings');
+  await page.goto('/settings?tab=general');
   await hydrated(page);
   await page.locator('#port-exclude').fill('8000-80x');
   await page.locator('#default-ip').fill('198.51.100.81');

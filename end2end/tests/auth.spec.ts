@@ -62,7 +62,7 @@ test('a wrong password is named; signing in returns to the page asked for; sign 
   await page.locator('#login-submit').click();
   await expect(page).toHaveURL(`${server.url}/settings`);
   await hydrated(page);
-  await expect(page.locator('#account-user')).toHaveText('admin');
+  await expect(page.locator('#nav-user')).toHaveText('admin');
 
   await page.locator('#nav-logout').click();
   await expect(page).toHaveURL(`${server.url}/login`);
@@ -71,7 +71,7 @@ test('a wrong password is named; signing in returns to the page asked for; sign 
 });
 
 test('an API token is shown once, works for scripts, and stops at once when revoked', async ({ page, playwright }) => {
-  await signIn(page, '/settings');
+  await signIn(page, '/settings?tab=account');
   await hydrated(page);
   await page.locator('#token-name').fill('e2e script');
   await page.locator('#token-name').press('Enter');

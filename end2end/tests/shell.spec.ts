@@ -2,7 +2,7 @@
 import { test, expect, hydrated, expectedNotFound } from './fixtures';
 
 test('server-rendered page hydrates and a server function updates it', async ({ page }) => {
-  await page.goto('/settings');
+  await page.goto('/settings?tab=about');
   // Server-rendered before any WASM runs: the status card already has its data.
   await expect(page.locator('#db-status')).toHaveText('ok');
   const before = await page.locator('#system-status').getAttribute('data-checked-at');

@@ -3,6 +3,7 @@
 pub mod checkbox;
 pub mod dom;
 pub mod field;
+pub mod file;
 pub mod icon;
 pub mod live;
 pub mod modal;

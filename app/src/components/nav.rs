@@ -19,6 +19,7 @@ pub fn TopNav() -> impl IntoView {
                     <li><A href="/" exact=true attr:id="nav-ports">"Ports"</A></li>
                     <li><A href="/new" attr:id="nav-new">"New"</A></li>
                     <li><A href="/tags" attr:id="nav-tags">"Tags"</A></li>
+                    <li><A href="/import" attr:id="nav-import">"Import"</A></li>
                     <li><A href="/settings" attr:id="nav-settings">"Settings"</A></li>
                 </ul>
                 <Transition fallback=|| ()>

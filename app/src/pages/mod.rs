@@ -1,6 +1,7 @@
 //! One module per routed page.
 
 pub mod auth;
+pub mod import;
 pub mod new;
 pub mod not_found;
 pub mod ports;

@@ -908,8 +908,8 @@ pub async fn ids_by_name(
                 let color = suggest_color(known.iter().map(|(_, _, c)| c.as_str()));
                 let tag = parse_tag(&input, &color).map_err(|e| {
                     ServiceError::Validation(
-                        e.into_iter()
-                            .map(|(_, v)| (format!("tags.{name}"), v))
+                        e.into_values()
+                            .map(|v| (format!("tags.{name}"), v))
                             .collect(),
                     )
                 })?;

@@ -24,13 +24,6 @@ impl Cache {
     }
 }
 
-/// A short name for the style sheet's content: its link changes when the CSS does, so browsers may
-/// cache `/custom.css` for a long time.
-pub fn version(css: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(css.as_bytes())[..6])
-}
-
 pub async fn load(pool: &SqlitePool) -> Result<Appearance, ServiceError> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         r#"SELECT "key", value FROM setting WHERE "key" IN ('theme', 'custom_css')"#,

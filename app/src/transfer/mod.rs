@@ -263,6 +263,20 @@ pub fn parse_appearance(
     }
 }
 
+/// A short name for the custom style sheet's content (FNV-1a, the same in the browser and on the
+/// server): its link changes when the CSS does, so browsers may cache `/custom.css` for long.
+pub fn css_version(css: &str) -> String {
+    let hash = css.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The custom style sheet's address, or `None` when there is none.
+pub fn css_href(css: &str) -> Option<String> {
+    (!css.trim().is_empty()).then(|| format!("/custom.css?v={}", css_version(css)))
+}
+
 /// What a purge removed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

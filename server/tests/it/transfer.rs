@@ -8,8 +8,11 @@ use crate::support::portall::Portall;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// (address, port, protocol, description, order, source, [tags]) of every entry, in list order.
-async fn listing(api: &Api<'_>) -> Vec<(String, i64, String, String, i64, String, Vec<String>)> {
+/// (address, port, protocol, description, order, source, [tags]) of one entry.
+type Row = (String, i64, String, String, i64, String, Vec<String>);
+
+/// Every entry, in list order.
+async fn listing(api: &Api<'_>) -> Vec<Row> {
     let (_, ports) = api.get("/api/ports").await;
     ports
         .as_array()
@@ -266,7 +269,7 @@ async fn export_purge_import_restores_the_list_and_exports_carry_no_secret() {
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let after = listing(&api).await;
-    let strip = |l: &[(String, i64, String, String, i64, String, Vec<String>)]| {
+    let strip = |l: &[Row]| {
         l.iter()
             .map(|e| (e.0.clone(), e.1, e.2.clone(), e.3.clone(), e.4, e.6.clone()))
             .collect::<Vec<_>>()

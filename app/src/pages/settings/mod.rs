@@ -1,7 +1,9 @@
-//! The Settings page: the Docker Integration section, the account (password, API tokens) and the
-//! system status card.
+//! The Settings page, in tabs that are links (`/settings?tab=data`), so each has an address and
+//! works without JavaScript: General (generation, default host), Integrations, Tags, Appearance,
+//! Data, Account, About.
 
 mod account;
+mod data;
 mod instance_block;
 mod instance_modal;
 mod integrations;
@@ -11,20 +13,67 @@ use crate::api::system_status;
 use crate::model::SystemHealth;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// (query value, label); the first is where `/settings` opens.
+const TABS: [(&str, &str); 7] = [
+    ("integrations", "Integrations"),
+    ("general", "General"),
+    ("tags", "Tags"),
+    ("appearance", "Appearance"),
+    ("data", "Data"),
+    ("account", "Account"),
+    ("about", "About"),
+];
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let tab = Memo::new(move |_| {
+        let asked = query.with(|q| q.get("tab")).unwrap_or_default();
+        TABS.iter()
+            .find(|(k, _)| *k == asked)
+            .map_or(TABS[0].0, |(k, _)| *k)
+    });
     view! {
         <Title text="Settings · Portall" />
         <div class="page-header">
             <h1>"Settings"</h1>
         </div>
-        <integrations::DockerIntegration />
-        <ports::PortsCard />
-        <account::AccountSection />
-        <SystemCard />
+        <nav aria-label="Settings sections">
+            <ul class="tabs" id="settings-tabs">
+                {TABS.into_iter().map(|(key, label)| view! {
+                    <li><a href=format!("/settings?tab={key}") id=format!("tab-{key}")
+                        aria-current=move || (tab.get() == key).then_some("page")>{label}</a></li>
+                }).collect_view()}
+            </ul>
+        </nav>
+        {move || match tab.get() {
+            "general" => view! { <ports::PortsCard /> }.into_any(),
+            "tags" => view! { <TagsSettings /> }.into_any(),
+            "appearance" => view! { <data::AppearanceCard /> }.into_any(),
+            "data" => view! { <data::DataCard /> }.into_any(),
+            "account" => view! { <account::AccountSection /> }.into_any(),
+            "about" => view! { <data::AboutCard /> <SystemCard /> }.into_any(),
+            _ => view! { <integrations::DockerIntegration /> }.into_any(),
+        }}
     }
     .into_any()
+}
+
+/// Tags and rules have their own page; here: where they are and their configuration as a file.
+#[component]
+fn TagsSettings() -> impl IntoView {
+    view! {
+        <section class="card" id="tags-settings-card">
+            <header class="card-header"><h2>"Tags and rules"</h2></header>
+            <p class="muted">"Tags, tagging rules, templates and the rule log are on the Tags page. Auto-run rules tag entries when they are added, edited, imported or discovered."</p>
+            <div class="row">
+                <a class="btn btn-secondary" href="/tags" id="tags-page-link">"Open the Tags page"</a>
+                <a class="btn btn-secondary" href="/api/tagging/export" download id="tagging-export">"Export tags and rules"</a>
+            </div>
+        </section>
+    }
 }
 
 /// Database health, schema and counts; "Check now" asks the server again.

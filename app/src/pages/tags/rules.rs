@@ -351,25 +351,11 @@ fn Import(import: ServerAction<ImportTagging>) -> impl IntoView {
         Some(other) => result.set(super::refusal(&other).map(|m| (false, m))),
         None => {}
     });
-    let on_file = move |_ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let file = _ev
-                .target()
-                .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                leptos::task::spawn_local(async move {
-                    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-                    match text.ok().and_then(|t| t.as_string()) {
-                        Some(t) => content.set(t),
-                        None => result.set(Some((false, "Could not read that file".into()))),
-                    }
-                });
-            }
-        }
+    let on_file = move |ev: leptos::ev::Event| {
+        crate::components::file::read_picked_file(&ev, move |r| match r {
+            Ok((_, text)) => content.set(text),
+            Err(m) => result.set(Some((false, m))),
+        });
     };
     view! {
         <div class="import-box" id="import-box">
