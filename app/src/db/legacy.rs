@@ -215,12 +215,49 @@ async fn upgrade_in_transaction(conn: &mut SqliteConnection) -> Result<Outcome, 
         counts_before.push((*t, count_rows(conn, t).await?));
     }
     let fk_before = foreign_key_violations(conn).await?;
+    // A database of the multi-instance branch: its docker_service table is rebuilt, which needs
+    // foreign key enforcement off (outside the transaction, as SQLite requires); the keys are
+    // checked before commit all the same.
+    let branch_db = present.iter().any(|t| t == "docker_instance");
+    if branch_db {
+        set_foreign_keys(conn, false).await?;
+    }
+    let result = upgrade_steps(conn, &present, &counts_before, fk_before, branch_db).await;
+    if branch_db {
+        set_foreign_keys(conn, true).await?;
+    }
+    result
+}
 
+async fn set_foreign_keys(conn: &mut SqliteConnection, on: bool) -> Result<(), String> {
+    sqlx::raw_sql(if on {
+        "PRAGMA foreign_keys = ON"
+    } else {
+        "PRAGMA foreign_keys = OFF"
+    })
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("foreign_keys: {e}"))
+}
+
+async fn upgrade_steps(
+    conn: &mut SqliteConnection,
+    present: &[String],
+    counts_before: &[(&'static str, i64)],
+    fk_before: usize,
+    branch_db: bool,
+) -> Result<Outcome, String> {
     let mut tx = conn
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(|e| format!("cannot start the upgrade transaction: {e}"))?;
-    complete_legacy_schema(&mut tx, &present).await?;
+    complete_legacy_schema(&mut tx, present).await?;
+    let branch = if branch_db {
+        super::branch::take(&mut tx).await?
+    } else {
+        Vec::new()
+    };
     let theme: Option<String> =
         sqlx::query_scalar("SELECT value FROM setting WHERE \"key\" = 'theme'")
             .fetch_optional(&mut *tx)
@@ -248,8 +285,63 @@ async fn upgrade_in_transaction(conn: &mut SqliteConnection) -> Result<Outcome, 
     let mut instances = Vec::new();
     let mut services_linked = 0;
     let mut ports_linked = 0;
+    // The branch's own instances first; a type it has no instance of gets the default below.
+    let mut first_of_type: HashMap<InstanceType, i64> = HashMap::new();
+    let mut taken = Vec::new();
+    for b in &branch {
+        let Some(c) = super::branch::convert(b, &mut taken) else {
+            tracing::warn!(name = %b.name, r#type = %b.kind, "an instance of an unknown type was not kept");
+            continue;
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&c.name)
+        .bind(c.t.as_str())
+        .bind(c.enabled)
+        .bind(c.auto_detect)
+        .bind(c.scan_interval)
+        .bind(Value::Object(c.config.clone()).to_string())
+        .bind(&c.note)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| format!("keeping instance {}: {e}", c.name))?;
+        services_linked += sqlx::query(
+            "UPDATE docker_service SET instance_id = ? WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(id)
+        .bind(serde_json::to_string(&b.services).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| format!("linking services to {}: {e}", c.name))?
+        .rows_affected() as i64;
+        first_of_type.entry(c.t).or_insert(id);
+        instances.push((c.name, c.t, c.enabled));
+    }
     for t in InstanceType::ALL {
         let prefix = t.as_str();
+        if let Some(&id) = first_of_type.get(&t) {
+            if t == InstanceType::Docker {
+                services_linked += sqlx::query(
+                    "UPDATE docker_service SET instance_id = ? WHERE instance_id IS NULL",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| format!("linking services: {e}"))?
+                .rows_affected() as i64;
+            }
+            ports_linked += sqlx::query(
+                "INSERT INTO port_discovery (port_id, instance_id, seen) SELECT id, ?, 1 FROM port WHERE source = ?",
+            )
+            .bind(id)
+            .bind(prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| format!("recording what {prefix} discovered: {e}"))?
+            .rows_affected() as i64;
+            continue;
+        }
         let enabled = setting(&settings, &format!("{prefix}_enabled")) == "true";
         let discovered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM port WHERE source = ?")
             .bind(prefix)
@@ -301,7 +393,7 @@ async fn upgrade_in_transaction(conn: &mut SqliteConnection) -> Result<Outcome, 
         instances.push((name, t, enabled));
     }
 
-    verify(&mut tx, &counts_before, fk_before).await?;
+    verify(&mut tx, counts_before, fk_before).await?;
     tx.commit()
         .await
         .map_err(|e| format!("commit failed: {e}"))?;
@@ -388,7 +480,7 @@ async fn foreign_key_violations(conn: &mut SqliteConnection) -> Result<usize, St
 }
 
 /// The CREATE TABLE statement of `table` in migration 0001.
-fn legacy_ddl(table: &str) -> Option<String> {
+pub(super) fn legacy_ddl(table: &str) -> Option<String> {
     let first = MIGRATOR.iter().find(|m| m.version == 1)?;
     first
         .sql

@@ -1,5 +1,6 @@
 //! SQLite storage: opening the database, schema migrations, and the queries each table owner needs.
 
+pub mod branch;
 pub mod error;
 pub mod legacy;
 

@@ -241,17 +241,19 @@ async fn fresh_and_upgraded_databases_have_the_same_schema() {
     let (dir, upgraded) = upgrade(LegacyDb::all_integrations()).await;
     let fresh = dir.path().join("fresh.db");
     app::db::open(&fresh).await.unwrap().close().await;
-    let schema = |p: PathBuf| async move {
-        let mut conn = connect(&p).await;
-        sqlx::query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| format!("{} {} {:?}", r.get::<String, _>(0), r.get::<String, _>(1), r.get::<Option<String>, _>(2)))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(schema(fresh).await, schema(upgraded).await);
+    assert_eq!(schema(&fresh).await, schema(&upgraded).await);
+}
+
+/// Every table, index and trigger with its SQL.
+async fn schema(p: &Path) -> Vec<String> {
+    let mut conn = connect(p).await;
+    sqlx::query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {:?}", r.get::<String, _>(0), r.get::<String, _>(1), r.get::<Option<String>, _>(2)))
+        .collect()
 }
 
 /// A legacy database with a trigger that aborts the upgrade half-way (while linking services).
@@ -391,4 +393,129 @@ fn the_test_copy_of_the_legacy_schema_is_migration_0001() {
         })
         .collect();
     assert_eq!(inserted, crate::support::legacy::default_settings());
+}
+
+/// The Python Portall's unreleased multi-instance branch added its own `docker_instance` table and
+/// `docker_service.instance_id` (SQLAlchemy's DDL for its `DockerInstance` model).
+const BRANCH_SCHEMA: &str = "CREATE TABLE docker_instance (
+	id INTEGER NOT NULL, 
+	name VARCHAR(100) NOT NULL, 
+	type VARCHAR(9) NOT NULL, 
+	enabled BOOLEAN, 
+	auto_detect BOOLEAN, 
+	scan_interval INTEGER, 
+	config JSON NOT NULL, 
+	created_at DATETIME, 
+	updated_at DATETIME, 
+	PRIMARY KEY (id)
+);
+ALTER TABLE docker_service ADD COLUMN instance_id INTEGER REFERENCES docker_instance (id);
+INSERT INTO docker_instance VALUES
+  (1, 'Default Docker', 'docker', 1, 1, 300, '{\"host\": \"unix:///var/run/docker.sock\", \"timeout\": 30}', '2025-05-01 10:00:00', NULL),
+  (2, 'Büro über SSH', 'docker', 1, 0, 600, '{\"host\": \"ssh://admin@192.168.1.30\", \"timeout\": 30}', '2025-05-01 10:00:00', NULL),
+  (3, 'Default Portainer', 'portainer', 1, 1, 900, '{\"url\": \"https://portainer.home.lan:9443\", \"api_key\": \"ptr_BRANCHKEY\", \"verify_ssl\": false}', '2025-05-01 10:00:00', NULL),
+  (4, 'Komodo Lab', 'komodo', 0, 1, 3600, '{\"url\": \"http://komodo.lab:9120\", \"api_key\": \"K-1\", \"api_secret\": \"S-1\"}', '2025-05-01 10:00:00', NULL);
+";
+
+#[tokio::test]
+async fn a_multi_instance_branch_database_keeps_its_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portall.db");
+    LegacyDb::all_integrations().create(&path).await;
+    {
+        let mut conn = connect(&path).await;
+        sqlx::raw_sql(BRANCH_SCHEMA)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        // The first container belongs to the SSH host, the others to the local engine.
+        sqlx::raw_sql(
+            "UPDATE docker_service SET instance_id = CASE WHEN id = (SELECT MIN(id) FROM docker_service) THEN 2 ELSE 1 END",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let mut cols = legacy_columns(&path).await;
+    // The branch's column is not a legacy one: the upgrade gives it new values.
+    cols.get_mut("docker_service")
+        .unwrap()
+        .retain(|c| c != "instance_id");
+    let before = dump_tables(&path, &cols).await;
+    let services: i64 = scalar(&path, "SELECT COUNT(*) FROM docker_service").await;
+    assert!(services >= 2, "the legacy fixture has containers");
+
+    let report = upgrade_if_legacy(&path)
+        .await
+        .unwrap()
+        .expect("a branch database is upgraded, not refused");
+    assert_eq!(
+        dump_tables(&path, &cols).await,
+        before,
+        "legacy rows changed"
+    );
+    assert_eq!(report.services_linked, services);
+
+    let list = instances(&path).await;
+    let names: Vec<(&str, &str, bool)> = list
+        .iter()
+        .map(|i| (i.name.as_str(), i.kind.as_str(), i.enabled))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Default Docker", "docker", true),
+            ("Büro über SSH", "docker", false),
+            ("Default Portainer", "portainer", true),
+            ("Komodo Lab", "komodo", false),
+        ],
+        "the branch's instances, no second set of defaults"
+    );
+    assert_eq!(list[0].config["host"], json!("unix:///var/run/docker.sock"));
+    assert_eq!(list[2].config["api_key"], json!("ptr_BRANCHKEY"));
+    assert_eq!(list[2].config["verify_ssl"], json!(false));
+    assert_eq!(list[2].scan_interval, 900);
+    assert_eq!(list[3].config["api_secret"], json!("S-1"));
+    let mut conn = connect(&path).await;
+    let note: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM docker_instance WHERE name = 'Büro über SSH'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(note.unwrap().contains("SSH"));
+    let per_instance: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT i.name, COUNT(s.id) FROM docker_instance i LEFT JOIN docker_service s ON s.instance_id = i.id GROUP BY i.id ORDER BY i.id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(per_instance[0], ("Default Docker".into(), services - 1));
+    assert_eq!(per_instance[1], ("Büro über SSH".into(), 1));
+    let linked: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT p.source, i.name FROM port_discovery d JOIN port p ON p.id = d.port_id JOIN docker_instance i ON i.id = d.instance_id ORDER BY p.source",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        linked,
+        vec![
+            ("docker".into(), "Default Docker".into()),
+            ("komodo".into(), "Komodo Lab".into()),
+            ("portainer".into(), "Default Portainer".into()),
+        ]
+    );
+    let fk: Vec<sqlx::sqlite::SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(fk.is_empty());
+    conn.close().await.unwrap();
+    // The normal start-up path accepts it, and it is shaped like a new database.
+    let pool = app::db::open(&path).await.unwrap();
+    pool.close().await;
+    let fresh = dir.path().join("fresh.db");
+    app::db::open(&fresh).await.unwrap().close().await;
+    assert_eq!(schema(&fresh).await, schema(&path).await);
 }
