@@ -225,7 +225,13 @@ async fn every_route_needs_a_session_or_a_token() {
     let p = password_portall().await;
     let cookie = setup_admin(&p).await;
     let html = [(ACCEPT, "text/html")];
-    for path in ["/", "/settings", "/no-such-page"] {
+    for path in [
+        "/",
+        "/settings",
+        "/import",
+        "/settings?tab=data",
+        "/no-such-page",
+    ] {
         let (s, h, _) = send(&p, Method::GET, path, &html, None).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{path}");
         assert!(
@@ -271,6 +277,17 @@ async fn every_route_needs_a_session_or_a_token() {
         (Method::POST, "/api/rule-templates/monitoring_setup/apply"),
         (Method::POST, "/api/list_tags"),
         (Method::POST, "/api/run_rules"),
+        (Method::POST, "/api/import"),
+        (Method::GET, "/api/export"),
+        (Method::GET, "/api/backup"),
+        (Method::POST, "/api/purge"),
+        (Method::GET, "/api/settings/appearance"),
+        (Method::PUT, "/api/settings/appearance"),
+        (Method::GET, "/api/about"),
+        (Method::POST, "/api/import_data"),
+        (Method::POST, "/api/purge_entries"),
+        (Method::POST, "/api/save_appearance"),
+        (Method::POST, "/api/about_portall"),
     ];
     for (method, path) in api {
         let (s, _, body) = send(&p, method.clone(), path, &[], Some(json!({}))).await;
@@ -298,6 +315,7 @@ async fn every_route_needs_a_session_or_a_token() {
         "/healthz",
         "/api/auth/status",
         "/portall.css",
+        "/custom.css",
         "/pkg/portall.wasm",
     ] {
         let (s, _, _) = get(&p, path, &[]).await;

@@ -19,6 +19,8 @@ async fn first_load_is_server_rendered_with_hydration_scripts() {
         ("/", "Ports"),
         ("/settings", "Settings"),
         ("/tags", "Tags and rules"),
+        ("/import", "Import"),
+        ("/settings?tab=data", "Settings"),
     ] {
         let r = reqwest::get(p.url(path)).await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
@@ -43,8 +45,8 @@ async fn first_load_is_server_rendered_with_hydration_scripts() {
             "{path}: hydration script missing"
         );
     }
-    // The settings page renders the System card's data on the server, before any WASM runs.
-    let html = reqwest::get(p.url("/settings"))
+    // Settings → About renders the System card's data on the server, before any WASM runs.
+    let html = reqwest::get(p.url("/settings?tab=about"))
         .await
         .unwrap()
         .text()

@@ -26,7 +26,11 @@ fn status_text(i: &InstanceView) -> String {
         ),
         InstanceState::Queued => "Queued…".into(),
         InstanceState::Scanning => "Scanning…".into(),
-        InstanceState::Disabled => "Disabled".into(),
+        // An upgrade that had to disable an instance says why (an SSH host, say).
+        InstanceState::Disabled => match &i.status.record.last_error {
+            Some(note) if !note.is_empty() => format!("Disabled: {note}"),
+            _ => "Disabled".into(),
+        },
         InstanceState::Never => "Never scanned".into(),
     }
 }
