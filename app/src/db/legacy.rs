@@ -2,6 +2,7 @@
 //! adds the new schema, creates the default instances from the legacy settings and links what they
 //! discovered, verified before commit. Any failure rolls back and leaves the file untouched.
 
+use super::branch::Converted;
 use super::MIGRATOR;
 use crate::instances::{
     type_schema, InstanceType, SCAN_INTERVAL_DEFAULT, SCAN_INTERVAL_MAX, SCAN_INTERVAL_MIN,
@@ -293,19 +294,7 @@ async fn upgrade_steps(
             tracing::warn!(name = %b.name, r#type = %b.kind, "an instance of an unknown type was not kept");
             continue;
         };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&c.name)
-        .bind(c.t.as_str())
-        .bind(c.enabled)
-        .bind(c.auto_detect)
-        .bind(c.scan_interval)
-        .bind(Value::Object(c.config.clone()).to_string())
-        .bind(&c.note)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| format!("keeping instance {}: {e}", c.name))?;
+        let id = insert_instance(&mut tx, &c).await?;
         services_linked += sqlx::query(
             "UPDATE docker_service SET instance_id = ? WHERE id IN (SELECT value FROM json_each(?))",
         )
@@ -320,65 +309,45 @@ async fn upgrade_steps(
     }
     for t in InstanceType::ALL {
         let prefix = t.as_str();
-        if let Some(&id) = first_of_type.get(&t) {
-            if t == InstanceType::Docker {
-                services_linked += sqlx::query(
-                    "UPDATE docker_service SET instance_id = ? WHERE instance_id IS NULL",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| format!("linking services: {e}"))?
-                .rows_affected() as i64;
+        let id = match first_of_type.get(&t) {
+            Some(&id) => id,
+            None => {
+                let enabled = setting(&settings, &format!("{prefix}_enabled")) == "true";
+                let discovered: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM port WHERE source = ?")
+                        .bind(prefix)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                let has_services = t == InstanceType::Docker && service_count > 0;
+                // Kept (disabled) when it left services or entries behind, so nothing is orphaned.
+                if !(enabled || has_services || discovered > 0) {
+                    continue;
+                }
+                let c = Converted {
+                    name: format!("Default {}", t.short_label()),
+                    t,
+                    enabled,
+                    auto_detect: setting(&settings, &format!("{prefix}_auto_detect")) == "true",
+                    scan_interval: legacy_interval(
+                        setting(&settings, &format!("{prefix}_scan_interval")),
+                        prefix,
+                    ),
+                    config: legacy_config(t, &settings),
+                    note: None,
+                };
+                let id = insert_instance(&mut tx, &c).await?;
+                instances.push((c.name, t, enabled));
+                id
             }
-            ports_linked += sqlx::query(
-                "INSERT INTO port_discovery (port_id, instance_id, seen) SELECT id, ?, 1 FROM port WHERE source = ?",
-            )
-            .bind(id)
-            .bind(prefix)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| format!("recording what {prefix} discovered: {e}"))?
-            .rows_affected() as i64;
-            continue;
-        }
-        let enabled = setting(&settings, &format!("{prefix}_enabled")) == "true";
-        let discovered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM port WHERE source = ?")
-            .bind(prefix)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| e.to_string())?;
-        let has_services = t == InstanceType::Docker && service_count > 0;
-        // Kept (disabled) when it left services or entries behind, so nothing is orphaned.
-        if !(enabled || has_services || discovered > 0) {
-            continue;
-        }
-        let name = format!("Default {}", t.short_label());
-        let auto_detect = setting(&settings, &format!("{prefix}_auto_detect")) == "true";
-        let interval = legacy_interval(
-            setting(&settings, &format!("{prefix}_scan_interval")),
-            prefix,
-        );
-        let config = legacy_config(t, &settings);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&name)
-        .bind(prefix)
-        .bind(enabled)
-        .bind(auto_detect)
-        .bind(interval)
-        .bind(Value::Object(config).to_string())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| format!("creating {name}: {e}"))?;
+        };
         if t == InstanceType::Docker {
-            services_linked =
+            services_linked +=
                 sqlx::query("UPDATE docker_service SET instance_id = ? WHERE instance_id IS NULL")
                     .bind(id)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| format!("linking services to {name}: {e}"))?
+                    .map_err(|e| format!("linking services: {e}"))?
                     .rows_affected() as i64;
         }
         ports_linked += sqlx::query(
@@ -388,9 +357,8 @@ async fn upgrade_steps(
         .bind(prefix)
         .execute(&mut *tx)
         .await
-        .map_err(|e| format!("recording what {name} discovered: {e}"))?
+        .map_err(|e| format!("recording what {prefix} discovered: {e}"))?
         .rows_affected() as i64;
-        instances.push((name, t, enabled));
     }
 
     verify(&mut tx, counts_before, fk_before).await?;
@@ -398,6 +366,23 @@ async fn upgrade_steps(
         .await
         .map_err(|e| format!("commit failed: {e}"))?;
     Ok((instances, services_linked, ports_linked))
+}
+
+/// Adds an instance the upgrade keeps or creates (its `note` says why it is disabled).
+async fn insert_instance(conn: &mut SqliteConnection, c: &Converted) -> Result<i64, String> {
+    sqlx::query_scalar(
+        "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&c.name)
+    .bind(c.t.as_str())
+    .bind(c.enabled)
+    .bind(c.auto_detect)
+    .bind(c.scan_interval)
+    .bind(Value::Object(c.config.clone()).to_string())
+    .bind(&c.note)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| format!("creating instance {}: {e}", c.name))
 }
 
 fn setting<'a>(settings: &'a HashMap<String, String>, key: &str) -> &'a str {
