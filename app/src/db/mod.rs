@@ -138,3 +138,22 @@ pub async fn system_health(pool: &SqlitePool) -> crate::model::SystemHealth {
         checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     }
 }
+
+/// Writes setting rows (the legacy `setting` table) in one transaction: each key's value replaced.
+pub async fn put_settings<K: AsRef<str>, V: AsRef<str>>(
+    pool: &SqlitePool,
+    rows: &[(K, V)],
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    for (key, value) in rows {
+        sqlx::query(
+            r#"INSERT INTO setting ("key", value) VALUES (?, ?)
+               ON CONFLICT ("key") DO UPDATE SET value = excluded.value"#,
+        )
+        .bind(key.as_ref())
+        .bind(value.as_ref())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

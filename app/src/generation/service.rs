@@ -32,18 +32,7 @@ pub async fn settings(pool: &SqlitePool) -> Result<PortSettings, ServiceError> {
 pub async fn save_settings(pool: &SqlitePool, input: &Value) -> Result<PortSettings, ServiceError> {
     let current = settings(pool).await?;
     let next = parse_port_settings(input, &current).map_err(ServiceError::Validation)?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for (key, value) in next.to_rows() {
-        sqlx::query(
-            r#"INSERT INTO setting ("key", value) VALUES (?, ?)
-               ON CONFLICT ("key") DO UPDATE SET value = excluded.value"#,
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    crate::db::put_settings(pool, &next.to_rows()).await?;
     Ok(next)
 }
 

@@ -48,21 +48,14 @@ pub async fn save(
 ) -> Result<Appearance, ServiceError> {
     let current = load(pool).await?;
     let next = parse_appearance(input, &current).map_err(ServiceError::Validation)?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for (key, value) in [
-        ("theme", next.theme.as_str()),
-        ("custom_css", next.custom_css.as_str()),
-    ] {
-        sqlx::query(
-            r#"INSERT INTO setting ("key", value) VALUES (?, ?)
-               ON CONFLICT ("key") DO UPDATE SET value = excluded.value"#,
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    crate::db::put_settings(
+        pool,
+        &[
+            ("theme", next.theme.as_str()),
+            ("custom_css", next.custom_css.as_str()),
+        ],
+    )
+    .await?;
     cache.set(next.clone());
     Ok(next)
 }

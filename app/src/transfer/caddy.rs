@@ -128,7 +128,15 @@ struct Item {
     line: usize,
 }
 
-fn items(tokens: &[Token], pos: &mut usize, open: Option<usize>) -> Result<Vec<Item>, ParseError> {
+/// How deep blocks may nest (Caddyfiles use a handful of levels; the parser recurses per level).
+const MAX_DEPTH: usize = 32;
+
+fn items(
+    tokens: &[Token],
+    pos: &mut usize,
+    open: Option<usize>,
+    depth: usize,
+) -> Result<Vec<Item>, ParseError> {
     let mut out = Vec::new();
     loop {
         let Some(first) = tokens.get(*pos) else {
@@ -159,7 +167,13 @@ fn items(tokens: &[Token], pos: &mut usize, open: Option<usize>) -> Result<Vec<I
         while let Some(t) = tokens.get(*pos).filter(|t| t.row == row) {
             if t.is("{") {
                 *pos += 1;
-                item.block = Some(items(tokens, pos, Some(t.line))?);
+                if depth >= MAX_DEPTH {
+                    return Err(ParseError {
+                        line: Some(t.line),
+                        message: format!("blocks nest deeper than {MAX_DEPTH} levels"),
+                    });
+                }
+                item.block = Some(items(tokens, pos, Some(t.line), depth + 1)?);
                 break;
             }
             if t.is("}") {
@@ -435,7 +449,7 @@ fn substitute(item: &Item, args: &[String], from: Option<usize>) -> Item {
 pub fn parse(content: &str) -> Result<Parsed, ParseError> {
     let tokens = lex(&env_defaults(content))?;
     let mut pos = 0;
-    let top = items(&tokens, &mut pos, None)?;
+    let top = items(&tokens, &mut pos, None, 0)?;
     let (sites, snippets) = structure(top);
     let mut walk = Walk {
         snippets: &snippets,
@@ -569,5 +583,8 @@ api.example.com, api2.example.com {
         assert_eq!(e.line, Some(3));
         let e = parse("a.com {\n respond \"hi\n}\n").unwrap_err();
         assert_eq!(e.line, Some(2));
+        // Deep nesting is refused, not a stack overflow.
+        let e = parse(&"a {\n".repeat(100_000)).unwrap_err();
+        assert!(e.message.contains("nest deeper"), "{e:?}");
     }
 }

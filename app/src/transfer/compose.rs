@@ -48,10 +48,31 @@ impl Node {
     }
 }
 
+/// How deep collections may nest, and how many values the tree may hold once aliases are expanded
+/// (a small file of nested aliases would otherwise expand to billions: the "billion laughs").
+const MAX_DEPTH: usize = 64;
+const MAX_NODES: usize = 200_000;
+
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Scalar(..) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Kind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
 /// Builds the node tree from the parser's events.
 #[derive(Default)]
 struct Builder {
     stack: Vec<(Node, usize)>,
+    /// Collections opened below `MAX_DEPTH` that are being skipped.
+    skipped: usize,
+    nodes: usize,
     /// A mapping's key waiting for its value, per open mapping (by stack depth).
     keys: Vec<Option<Node>>,
     anchors: HashMap<usize, Node>,
@@ -85,6 +106,29 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let line = mark.line();
+        if self.error.is_some() {
+            return;
+        }
+        if self.skipped > 0 || self.stack.len() >= MAX_DEPTH {
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    self.skipped += 1;
+                    self.error = Some(format!(
+                        "line {line}: values nest deeper than {MAX_DEPTH} levels"
+                    ));
+                }
+                Event::SequenceEnd | Event::MappingEnd if self.skipped > 0 => self.skipped -= 1,
+                _ => {}
+            }
+            if self.skipped > 0 {
+                return;
+            }
+        }
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            self.error = Some(format!("more than {MAX_NODES} values (aliases included)"));
+            return;
+        }
         match ev {
             Event::Scalar(text, style, anchor, _) => {
                 let node = Node {
@@ -128,6 +172,12 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 Some(node) => {
+                    self.nodes += size(node);
+                    if self.nodes > MAX_NODES {
+                        self.error =
+                            Some(format!("more than {MAX_NODES} values (aliases included)"));
+                        return;
+                    }
                     let node = Node {
                         line,
                         kind: node.kind.clone(),
@@ -199,6 +249,13 @@ fn load(content: &str) -> Result<Node, ParseError> {
 
 /// Compose's interpolation of one value. `Err` names the variable that has no value here.
 pub fn interpolate(text: &str) -> Result<String, String> {
+    interpolate_at(text, 0)
+}
+
+fn interpolate_at(text: &str, depth: usize) -> Result<String, String> {
+    if depth > 8 {
+        return Err("defaults nest deeper than 8 levels".into());
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
@@ -208,17 +265,17 @@ pub fn interpolate(text: &str) -> Result<String, String> {
             out.push('$');
             rest = r;
         } else if let Some(r) = rest.strip_prefix('{') {
-            let mut depth = 0usize;
+            let mut open = 0usize;
             let end = r
                 .char_indices()
                 .find(|&(_, c)| match c {
                     '{' => {
-                        depth += 1;
+                        open += 1;
                         false
                     }
-                    '}' if depth == 0 => true,
+                    '}' if open == 0 => true,
                     '}' => {
-                        depth -= 1;
+                        open -= 1;
                         false
                     }
                     _ => false,
@@ -236,7 +293,7 @@ pub fn interpolate(text: &str) -> Result<String, String> {
             }
             // The variable is unset here: `:-`/`-` give the default, `:+`/`+` give nothing.
             if let Some(default) = op.strip_prefix(":-").or_else(|| op.strip_prefix('-')) {
-                out.push_str(&interpolate(default)?);
+                out.push_str(&interpolate_at(default, depth + 1)?);
             } else if op.starts_with(":+") || op.starts_with('+') {
             } else if op.is_empty() || op.starts_with(":?") || op.starts_with('?') {
                 return Err(format!(
@@ -592,10 +649,36 @@ services:
     }
 
     #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            bomb.push_str(&format!(
+                "{}: &{} [",
+                (b'a' + i) as char,
+                (b'a' + i) as char
+            ));
+            let prev = (b'a' + i - 1) as char;
+            bomb.push_str(&vec![format!("*{prev}"); 10].join(", "));
+            bomb.push_str("]\n");
+        }
+        let e = parse(&bomb).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
+        let deep = format!("services: {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        // The parser's own recursion limit or ours, whichever comes first.
+        let e = parse(&deep).unwrap_err();
+        assert!(
+            e.message.contains("recursion limit") || e.message.contains("nest deeper"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn interpolation_rules() {
         assert_eq!(interpolate("${A:-1}${B-2}${C:+x}$$").unwrap(), "12$");
         assert_eq!(interpolate("${A:-${B:-9}}x").unwrap(), "9x");
         assert!(interpolate("$HOME").is_err());
         assert!(interpolate("${X:?need it}").is_err());
+        let deep = format!("{}1{}", "${A:-".repeat(50_000), "}".repeat(50_000));
+        assert!(interpolate(&deep).unwrap_err().contains("nest deeper"));
     }
 }

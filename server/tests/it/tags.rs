@@ -3,7 +3,7 @@
 //! the configuration's export and import; bad input changing nothing.
 
 use crate::scan_docker::scan;
-use crate::support::api::{error_fields, Api};
+use crate::support::api::{error_fields, tag_names, Api};
 use crate::support::docker::Containers;
 use crate::support::legacy::{connect, LegacyDb};
 use crate::support::portall::{free_port, Portall};
@@ -20,12 +20,7 @@ async fn tagged(api: &Api<'_>) -> Vec<(String, Vec<String>)> {
         .map(|p| {
             (
                 format!("{}:{}", p["ip_address"].as_str().unwrap(), p["port_number"]),
-                p["tags"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t["name"].as_str().unwrap().to_string())
-                    .collect(),
+                tag_names(p),
             )
         })
         .collect();

@@ -3,7 +3,7 @@
 //! exports carry no secrets, a backup is a database, and the theme and custom CSS reach every page
 //! without JavaScript.
 
-use crate::support::api::{error_fields, Api};
+use crate::support::api::{error_fields, tag_names, Api};
 use crate::support::portall::Portall;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -26,12 +26,7 @@ async fn listing(api: &Api<'_>) -> Vec<Row> {
                 p["description"].as_str().unwrap().to_string(),
                 p["order"].as_i64().unwrap(),
                 p["source"].as_str().unwrap().to_string(),
-                p["tags"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t["name"].as_str().unwrap().to_string())
-                    .collect(),
+                tag_names(p),
             )
         })
         .collect()

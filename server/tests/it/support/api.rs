@@ -65,3 +65,13 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// The names of the tags an entry of `GET /api/ports` carries.
+pub fn tag_names(entry: &Value) -> Vec<String> {
+    entry["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
