@@ -31,6 +31,12 @@ pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| {
         let asked = query.with(|q| q.get("tab")).unwrap_or_default();
+        // Generation settings and the default host share one form, under General.
+        let asked = if asked == "ports" {
+            "general".into()
+        } else {
+            asked
+        };
         TABS.iter()
             .find(|(k, _)| *k == asked)
             .map_or(TABS[0].0, |(k, _)| *k)

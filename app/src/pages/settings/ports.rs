@@ -15,7 +15,7 @@ pub fn PortsCard() -> impl IntoView {
     let current = Resource::new(|| (), |_| port_settings());
     view! {
         <section class="card" id="port-settings-card">
-            <header class="card-header"><h2>"Ports"</h2></header>
+            <header class="card-header"><h2>"Ports and default host"</h2></header>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match current.await {

@@ -46,6 +46,7 @@ async fn import(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// `json` (everything, imports back) or `csv` (the entries, for a spreadsheet).
     format: Option<String>,
