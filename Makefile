@@ -40,10 +40,12 @@ test-e2e:
 	cargo build -p server --bin portall
 	cd end2end && npx playwright test
 
-## Benchmarks (print figures): page render + weight; scan of 100 and 300 real containers; live updates.
+## Benchmarks (print figures): page render + weight; scan of 100 and 300 real containers; live updates;
+## the importers on large files.
 bench: build
 	python3 scripts/bench-pages.py
 	./target/release/portall bench-scan --containers 100,300
+	./target/release/portall bench-import --services 100,1000
 	./target/release/portall bench-live --runs 10 --burst 100
 
 ## The container image (FROM scratch, static musl binary): target/image/ is its build context, so no

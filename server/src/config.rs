@@ -81,6 +81,12 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "100,300")]
         containers: Vec<usize>,
     },
+    /// Benchmark: the importers on generated Compose files and Caddyfiles of N services / sites.
+    BenchImport {
+        /// Sizes to measure, e.g. 100,1000.
+        #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+        services: Vec<usize>,
+    },
     /// Forgot the admin password: removes the account (its sessions and API tokens go with it), so
     /// the next visit shows the first-run setup page again. Ports and integrations stay.
     ResetAuth,

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod bench;
+pub mod bench_import;
 pub mod bench_live;
 pub mod config;
 pub mod error;

@@ -6,6 +6,15 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = server::config::Args::parse();
+    if let Some(server::config::Command::BenchImport { services }) = &args.command {
+        return match server::bench_import::run(services).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portall bench-import: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(server::config::Command::BenchScan { containers }) = &args.command {
         return match server::bench::run(containers).await {
             Ok(()) => ExitCode::SUCCESS,
