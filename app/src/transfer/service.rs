@@ -263,9 +263,13 @@ pub async fn import(pool: &SqlitePool, input: &Value) -> Result<ImportReport, Se
 }
 
 fn summary(r: &ImportReport) -> String {
-    let verb = if r.dry_run { "Would add" } else { "Added" };
+    let (verb, skip) = if r.dry_run {
+        ("Would add", "skip")
+    } else {
+        ("Added", "skipped")
+    };
     let mut s = format!(
-        "{verb} {} {}, skipped {} already present",
+        "{verb} {} {}, {skip} {} already present",
         r.added.len(),
         if r.added.len() == 1 {
             "entry"
