@@ -140,24 +140,13 @@ impl MarkedEventReceiver for Builder {
                 }
                 self.push_value(node);
             }
-            Event::SequenceStart(anchor, _) => {
-                self.stack.push((
-                    Node {
-                        line,
-                        kind: Kind::Seq(Vec::new()),
-                    },
-                    anchor,
-                ));
-                self.keys.push(None);
-            }
-            Event::MappingStart(anchor, _) => {
-                self.stack.push((
-                    Node {
-                        line,
-                        kind: Kind::Map(Vec::new()),
-                    },
-                    anchor,
-                ));
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let kind = if matches!(ev, Event::SequenceStart(..)) {
+                    Kind::Seq(Vec::new())
+                } else {
+                    Kind::Map(Vec::new())
+                };
+                self.stack.push((Node { line, kind }, anchor));
                 self.keys.push(None);
             }
             Event::SequenceEnd | Event::MappingEnd => {
