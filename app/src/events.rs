@@ -37,17 +37,20 @@ pub enum LiveEvent {
     },
     /// Entries of these hosts were added, changed, turned stale or removed.
     PortsChanged { hosts: Vec<String> },
+    /// A one-off host scan progressed or ended.
+    HostScan { status: crate::hostscan::ScanStatus },
     /// The receiver fell behind and missed events: refetch everything.
     Resync,
 }
 
 impl LiveEvent {
     /// Every name [`LiveEvent::name`] gives (what a page listens for).
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "instances_changed",
         "scan_started",
         "scan_finished",
         "ports_changed",
+        "host_scan",
         "resync",
     ];
 
@@ -58,13 +61,17 @@ impl LiveEvent {
             LiveEvent::ScanStarted { .. } => "scan_started",
             LiveEvent::ScanFinished { .. } => "scan_finished",
             LiveEvent::PortsChanged { .. } => "ports_changed",
+            LiveEvent::HostScan { .. } => "host_scan",
             LiveEvent::Resync => "resync",
         }
     }
 
     /// Whether the Settings page's integration list should be fetched again.
     pub fn touches_instances(&self) -> bool {
-        !matches!(self, LiveEvent::PortsChanged { .. })
+        !matches!(
+            self,
+            LiveEvent::PortsChanged { .. } | LiveEvent::HostScan { .. }
+        )
     }
 
     /// Whether the Ports page's entries should be fetched again.

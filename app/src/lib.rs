@@ -1,6 +1,6 @@
 //! Portall, organised by feature. Each feature folder holds the types and validation the browser and
 //! the server share and, behind the `ssr` feature, its service and its queries:
-//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries, moving them), `hosts/` (panels: order, add, edit, delete), `generation/` (free ports, presets, their settings), `tags/` (tags, tagging rules and their engine, templates), `discovery/` (sources, normalise,
+//! `auth/` (accounts, sessions, tokens), `instances/` (integrations), `ports/` (the Ports page entries, moving them), `hosts/` (panels: order, add, edit, delete), `generation/` (free ports, presets, their settings), `tags/` (tags, tagging rules and their engine, templates), `hostscan/` (the TCP connect scan, one-off scans, reachability checks), `discovery/` (sources, normalise,
 //! reconcile, scheduler, Docker events), `events` (the live event bus). `db/` opens and upgrades the
 //! database; `api` holds the server functions, thin callers of the same service functions the REST
 //! API calls; `pages/` and `components/` are the user interface.
@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod generation;
 pub mod hosts;
+pub mod hostscan;
 pub mod instances;
 pub mod model;
 pub mod pages;

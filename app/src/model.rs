@@ -23,6 +23,9 @@ pub struct PortEntry {
     /// Its tags, by name (Portall's own data: they stay through rescans, stale and back).
     #[serde(default)]
     pub tags: Vec<crate::tags::TagRef>,
+    /// The last "is it listening?" answer (a check or a host scan), when there was one.
+    #[serde(default)]
+    pub check: Option<crate::hostscan::PortCheck>,
 }
 
 impl PortEntry {
@@ -160,6 +163,7 @@ pub(crate) fn manual_entry(
         is_immutable: false,
         discovered_by: vec![],
         tags: vec![],
+        check: None,
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Services {
     pub auth: Auth,
     /// Theme and custom CSS, read by the document shell on every page.
     pub appearance: crate::transfer::appearance::Cache,
+    /// One-off host scans started from host panels.
+    pub host_scans: crate::hostscan::service::Scans,
 }
 
 /// The services, from the server function's context (provided by the router for every request).

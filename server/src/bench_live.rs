@@ -174,6 +174,7 @@ pub async fn run(runs: usize, burst: usize) -> Result<(), String> {
         events: events.clone(),
         auth: app::auth::service::Auth::new(pool.clone(), app::auth::AuthMode::None),
         appearance: Default::default(),
+        host_scans: Default::default(),
     };
     let router = crate::web::router(crate::web::AppState::new(
         &config,

@@ -51,6 +51,7 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
             .await
             .unwrap_or_default(),
     );
+    let host_scans = app::hostscan::service::Scans::default();
     let services = Services {
         pool: pool.clone(),
         instances,
@@ -58,11 +59,13 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
         events,
         auth,
         appearance,
+        host_scans: host_scans.clone(),
     };
     let state = web::AppState::new(&config, services, shutdown.clone());
     let result = web::serve(&config, state, shutdown.clone()).await;
 
     shutdown.cancel();
+    host_scans.cancel_all();
     scans.shutdown(std::time::Duration::from_millis(500)).await;
     pool.close().await;
     tracing::info!("stopped");

@@ -155,6 +155,7 @@ pub fn convert(b: &BranchInstance, taken: &mut Vec<String>) -> Option<Converted>
             ("api_key", "api_key"),
             ("api_secret", "api_secret"),
         ],
+        InstanceType::HostScan => &[],
     };
     for (from, to) in keys {
         settings.insert(format!("{prefix}_{to}"), text(&b.config, from));

@@ -307,7 +307,7 @@ async fn upgrade_steps(
         first_of_type.entry(c.t).or_insert(id);
         instances.push((c.name, c.t, c.enabled));
     }
-    for t in InstanceType::ALL {
+    for t in InstanceType::LEGACY {
         let prefix = t.as_str();
         let id = match first_of_type.get(&t) {
             Some(&id) => id,
@@ -436,6 +436,8 @@ pub fn legacy_config(t: InstanceType, settings: &HashMap<String, String>) -> Map
             copy("komodo_api_key", "api_key");
             copy("komodo_api_secret", "api_secret");
         }
+        // The Python Portall had no host-scan integration.
+        InstanceType::HostScan => {}
     }
     if t == InstanceType::Portainer {
         let verify = setting(settings, "portainer_verify_ssl") != "false";

@@ -1,4 +1,5 @@
-//! The one scan pipeline every instance type shares: fetch (the type's client) → normalise → reconcile.
+//! The one scan pipeline every instance type shares (Docker, Portainer, Komodo, host scan): fetch (the
+//! type's client) → normalise → reconcile.
 
 pub mod docker_events;
 pub mod model;
@@ -8,6 +9,7 @@ pub mod scheduler;
 pub mod sources;
 
 use crate::instances::store::InstanceRow;
+use crate::instances::InstanceType;
 use model::{ScanSummary, SourceIssue, SourceOutcome};
 use sources::FetchContext;
 use sqlx::SqlitePool;
@@ -34,6 +36,13 @@ pub async fn scan_instance(
             .map(str::to_string),
         host_ip,
     };
+    // A host scan takes as long as its ports, timeout and concurrency say (it bounds itself).
+    let scanned = (row.instance.instance_type == InstanceType::HostScan)
+        .then(|| sources::hostscan::HostScanClient::new(config).ok())
+        .flatten();
+    let deadline = scanned
+        .as_ref()
+        .map_or(deadline, |c| c.deadline().max(deadline));
     let fetched = match sources::client_for(row.instance.instance_type, config) {
         // Reading is bounded as a whole; writing (the reconcile) is short and never cut off midway.
         Ok(client) => match tokio::time::timeout(deadline, client.fetch(&ctx)).await {
@@ -61,6 +70,25 @@ pub async fn scan_instance(
                 }
                 Err(e) => Err(format!("saving the scan failed: {e}")),
                 Ok(counts) => {
+                    // What a host scan saw is also the reachability of that host's entries.
+                    if let (Some(client), Some(found)) = (&scanned, sources.first()) {
+                        if let SourceOutcome::Listed(items) = &found.outcome {
+                            let open: Vec<u16> = items
+                                .iter()
+                                .flat_map(|c| c.ports.iter().filter_map(|p| p.public_port))
+                                .collect();
+                            if let Err(e) = crate::hostscan::service::confirm(
+                                pool,
+                                client.address(),
+                                client.ports(),
+                                &open,
+                            )
+                            .await
+                            {
+                                tracing::warn!(instance = row.instance.id, error = %e, "could not record reachability");
+                            }
+                        }
+                    }
                     let issues = |want_failed: bool| {
                         sources
                             .iter()

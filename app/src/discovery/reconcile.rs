@@ -534,6 +534,8 @@ pub async fn apply(
     .await?;
 
     let mut created = Vec::new();
+    let source = crate::instances::InstanceType::parse(instance_type)
+        .map_or(instance_type, |t| t.port_source());
     let mut discoveries: Vec<serde_json::Value> = changes
         .discoveries
         .iter()
@@ -573,7 +575,7 @@ pub async fn apply(
             j(4),
             j(5)
         )))
-        .bind(instance_type)
+        .bind(source)
         .bind(serde_json::Value::Array(rows).to_string())
         .fetch_all(&mut *conn)
         .await?;
@@ -596,7 +598,7 @@ pub async fn apply(
                     port_protocol: e.key.2,
                     description: e.description.clone(),
                     order: e.order,
-                    source: instance_type.to_string(),
+                    source: source.to_string(),
                     is_immutable: true,
                     discovered_by: vec![crate::model::Discovery {
                         instance_id,
@@ -609,6 +611,7 @@ pub async fn apply(
                         container_port: e.discovery.container_port,
                     }],
                     tags: Vec::new(),
+                    check: None,
                 });
             }
         }

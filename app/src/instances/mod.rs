@@ -31,16 +31,32 @@ pub enum InstanceType {
     Docker,
     Portainer,
     Komodo,
+    /// A TCP connect scan of one host (`hostscan`).
+    #[serde(rename = "hostscan")]
+    HostScan,
 }
 
 impl InstanceType {
-    pub const ALL: [InstanceType; 3] = [Self::Docker, Self::Portainer, Self::Komodo];
+    pub const ALL: [InstanceType; 4] =
+        [Self::Docker, Self::Portainer, Self::Komodo, Self::HostScan];
+    /// The types the Python Portall had (its settings keys and routes know only these).
+    pub const LEGACY: [InstanceType; 3] = [Self::Docker, Self::Portainer, Self::Komodo];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Docker => "docker",
             Self::Portainer => "portainer",
             Self::Komodo => "komodo",
+            Self::HostScan => "hostscan",
+        }
+    }
+
+    /// The `source` of the entries it discovers: the type, except `scan` for a host scan (the value
+    /// tagging rules have always used for scanned ports).
+    pub fn port_source(self) -> &'static str {
+        match self {
+            Self::HostScan => "scan",
+            other => other.as_str(),
         }
     }
 
@@ -54,6 +70,7 @@ impl InstanceType {
             Self::Docker => "Docker",
             Self::Portainer => "Portainer",
             Self::Komodo => "Komodo",
+            Self::HostScan => "Host scan",
         }
     }
 
@@ -62,6 +79,7 @@ impl InstanceType {
             Self::Docker => "Docker Engine",
             Self::Portainer => "Portainer",
             Self::Komodo => "Komodo",
+            Self::HostScan => "Host port scan",
         }
     }
 }
@@ -225,6 +243,33 @@ pub fn type_schemas() -> Vec<TypeSchema> {
                 public_host_field("the server's address, else the Komodo host"),
             ],
         },
+        TypeSchema {
+            instance_type: InstanceType::HostScan,
+            label: InstanceType::HostScan.label().into(),
+            description: "A TCP connect scan of one host you name: finds what listens outside containers \
+                (a hypervisor's web UI, a NAS's SMB). UDP is not scanned: without raw sockets a UDP probe \
+                cannot tell an open port from a filtered one."
+                .into(),
+            fields: vec![
+                field("address", "Address", FieldKind::Text)
+                    .required()
+                    .placeholder("e.g. 192.168.1.20 or nas.lan")
+                    .help("One host: an IP address or a hostname (resolved once per scan)."),
+                field("ports", "Ports", FieldKind::Text)
+                    .required()
+                    .default(Value::from(crate::hostscan::PORTS_DEFAULT))
+                    .placeholder("1-1024, 3000-9999, !5432")
+                    .help("Ports and ranges, separated by commas; ! excludes."),
+                field("timeout_ms", "Connect Timeout (ms)", FieldKind::Number)
+                    .default(Value::from(crate::hostscan::TIMEOUT_MS_DEFAULT))
+                    .range(crate::hostscan::TIMEOUT_MS_MIN, crate::hostscan::TIMEOUT_MS_MAX)
+                    .help("How long to wait for each port; on a LAN 200–500 ms is plenty."),
+                field("concurrency", "Concurrency", FieldKind::Number)
+                    .default(Value::from(crate::hostscan::CONCURRENCY_DEFAULT))
+                    .range(crate::hostscan::CONCURRENCY_MIN, crate::hostscan::CONCURRENCY_MAX)
+                    .help("Ports tried at once."),
+            ],
+        },
     ]
 }
 
@@ -371,7 +416,7 @@ pub fn validate_instance(
             push_error(
                 &mut errors,
                 "type",
-                "is required: docker, portainer or komodo",
+                "is required: docker, portainer, komodo or hostscan",
             );
             None
         }
@@ -387,7 +432,7 @@ pub fn validate_instance(
                 push_error(
                     &mut errors,
                     "type",
-                    "must be one of docker, portainer, komodo",
+                    "must be one of docker, portainer, komodo, hostscan",
                 );
                 None
             }
@@ -590,6 +635,10 @@ fn validate_config(
                 } else {
                     let check = match (t, key) {
                         (InstanceType::Docker, "host") => validate_docker_host(&text),
+                        (InstanceType::HostScan, "address") => validate_host(&text),
+                        (InstanceType::HostScan, "ports") => {
+                            crate::hostscan::PortSet::parse(&text).map(|_| ())
+                        }
                         (_, "url") => Address::http_url(&text).map(|_| ()),
                         (_, "public_host") => validate_host(&text),
                         _ => Ok(()),
@@ -655,6 +704,7 @@ pub fn target_field(t: InstanceType) -> &'static str {
     match t {
         InstanceType::Docker => "host",
         InstanceType::Portainer | InstanceType::Komodo => "url",
+        InstanceType::HostScan => "address",
     }
 }
 
@@ -704,14 +754,14 @@ pub fn generate_name(t: InstanceType, config: &Map<String, Value>, taken: &[Stri
             .any(|o| o.trim().to_lowercase() == n.to_lowercase())
     };
     let address = config
-        .get(if t == InstanceType::Docker {
-            "host"
-        } else {
-            "url"
-        })
+        .get(target_field(t))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if let Some(host) = Address::host_of(address) {
+    let host = match t {
+        InstanceType::HostScan => Some(address.trim().to_string()).filter(|a| !a.is_empty()),
+        _ => Address::host_of(address),
+    };
+    if let Some(host) = host {
         let name = format!("{} @ {host}", t.short_label());
         if name.chars().count() <= NAME_MAX && is_free(&name) {
             return name;

@@ -337,6 +337,7 @@ mod tests {
             is_immutable: true,
             discovered_by: vec![],
             tags: vec![],
+            check: None,
         };
         let spec = validate_port(&json!({"description": "Media server"}), Some(&existing)).unwrap();
         assert_eq!(spec.description, "Media server");

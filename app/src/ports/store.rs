@@ -16,7 +16,8 @@ SELECT p.id, p.ip_address, p.nickname, p.port_number, p.port_protocol, p.descrip
          WHERE d.port_id = p.id) AS discovered_by,
        (SELECT json_group_array(json_object('id', t.id, 'name', t.name, 'color', t.color) ORDER BY t.name COLLATE NOCASE, t.id)
           FROM port_tag pt JOIN tag t ON t.id = pt.tag_id
-         WHERE pt.port_id = p.id) AS tags
+         WHERE pt.port_id = p.id) AS tags,
+       p.check_state, p.checked_at
 FROM port p"#;
 
 /// One entry from its row. A legacy row the Ports page cannot show (a protocol other than TCP/UDP, a
@@ -75,6 +76,18 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
         tags: tags
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
+        check: check_of(
+            row.try_get("check_state").ok().flatten(),
+            row.try_get("checked_at").ok().flatten(),
+        ),
+    })
+}
+
+/// The stored reachability answer, when both halves are there and readable.
+fn check_of(state: Option<String>, at: Option<String>) -> Option<crate::hostscan::PortCheck> {
+    Some(crate::hostscan::PortCheck {
+        state: crate::hostscan::CheckState::parse(&state?)?,
+        at: at?,
     })
 }
 
@@ -102,6 +115,10 @@ struct RawEntry {
     discovered_by: Vec<Discovery>,
     #[serde(default)]
     tags: Vec<crate::tags::TagRef>,
+    #[serde(default)]
+    check_state: Option<String>,
+    #[serde(default)]
+    checked_at: Option<String>,
 }
 
 /// Every entry, in its stored order (within its host; `hosts::service::group` puts hosts in theirs).
@@ -171,7 +188,8 @@ async fn list_where<'e>(
                       'description', p.description, 'order', p."order", 'source', p.source,
                       'is_immutable', CASE WHEN p.is_immutable THEN 1 ELSE 0 END,
                       'discovered_by', json(COALESCE(f.list, '[]')),
-                      'tags', json(COALESCE(g.list, '[]')))
+                      'tags', json(COALESCE(g.list, '[]')),
+                      'check_state', p.check_state, 'checked_at', p.checked_at)
                       ORDER BY p."order", p.id)
              FROM scope s JOIN port p ON p.id = s.id
                   LEFT JOIN found f ON f.port_id = p.id LEFT JOIN tagged g ON g.port_id = p.id"#
@@ -211,6 +229,7 @@ async fn list_where<'e>(
                 is_immutable: r.is_immutable.unwrap_or(0) != 0,
                 discovered_by: r.discovered_by,
                 tags: r.tags,
+                check: check_of(r.check_state, r.checked_at),
             })
         })
         .collect())

@@ -70,6 +70,7 @@ service_part!(InstanceManager, instances);
 service_part!(ScanManager, scans);
 service_part!(EventBus, events);
 service_part!(app::transfer::appearance::Cache, appearance);
+service_part!(app::hostscan::service::Scans, host_scans);
 
 /// The complete router.
 pub fn router(state: AppState) -> Router {

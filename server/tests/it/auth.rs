@@ -288,6 +288,13 @@ async fn every_route_needs_a_session_or_a_token() {
         (Method::POST, "/api/purge_entries"),
         (Method::POST, "/api/save_appearance"),
         (Method::POST, "/api/about_portall"),
+        (Method::POST, "/api/hosts/127.0.0.1/scan"),
+        (Method::GET, "/api/scans/1"),
+        (Method::DELETE, "/api/scans/1"),
+        (Method::POST, "/api/scans/1/add"),
+        (Method::POST, "/api/hosts/127.0.0.1/check"),
+        (Method::POST, "/api/start_host_scan"),
+        (Method::POST, "/api/check_host"),
     ];
     for (method, path) in api {
         let (s, _, body) = send(&p, method.clone(), path, &[], Some(json!({}))).await;

@@ -6,6 +6,7 @@ mod api_ports;
 mod arrange;
 mod auth;
 mod docker_harness;
+mod hostscan;
 mod legacy_upgrade;
 mod live_docker;
 mod openapi;

@@ -1,7 +1,9 @@
-//! Clients for the upstream systems Portall reads (Docker Engine, Portainer, Komodo), behind one trait.
+//! Clients for the upstream systems Portall reads (Docker Engine, Portainer, Komodo, a host's ports),
+//! behind one trait.
 //! `client_for` is the factory: the instance's type picks the client; the rest of Portall sees the trait.
 
 pub mod docker;
+pub mod hostscan;
 pub mod http;
 pub mod komodo;
 pub mod portainer;
@@ -109,5 +111,6 @@ pub fn client_for(
         InstanceType::Docker => Box::new(docker::DockerClient::new(config)?),
         InstanceType::Portainer => Box::new(portainer::PortainerClient::new(config)?),
         InstanceType::Komodo => Box::new(komodo::KomodoClient::new(config)?),
+        InstanceType::HostScan => Box::new(hostscan::HostScanClient::new(config)?),
     })
 }

@@ -188,7 +188,7 @@ fn default_instance(list: &[InstanceView], t: InstanceType) -> Option<&InstanceV
 /// The 16 legacy keys, derived from the default instances (secrets always empty).
 pub fn legacy_settings(list: &[InstanceView]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for t in InstanceType::ALL {
+    for t in InstanceType::LEGACY {
         let p = t.as_str();
         let inst = default_instance(list, t);
         let flag = |b: bool| if b { "true" } else { "false" }.to_string();
@@ -227,6 +227,8 @@ pub fn legacy_settings(list: &[InstanceView]) -> BTreeMap<String, String> {
                 out.insert("komodo_api_key".into(), String::new());
                 out.insert("komodo_api_secret".into(), String::new());
             }
+            // Not a legacy type: `InstanceType::LEGACY` leaves it out.
+            InstanceType::HostScan => {}
         }
     }
     out
@@ -268,7 +270,7 @@ async fn apply_settings(
     let list = m.list().await?;
     let mut errors = app::validation::FieldErrors::new();
     let mut saved = Vec::new();
-    for t in InstanceType::ALL {
+    for t in InstanceType::LEGACY {
         let p = format!("{}_", t.as_str());
         if !form.keys().any(|k| k.starts_with(&p)) {
             continue;

@@ -316,3 +316,24 @@ pub struct AppearanceInput {
     pub theme: Option<String>,
     pub custom_css: Option<String>,
 }
+
+/// A one-off host scan: ports and ranges (`1-1024, 3000-9999, !5432`; default `1-1024`), the connect
+/// timeout per port (100–5000 ms, default 500) and how many ports are tried at once (1–512, default 128).
+#[derive(Serialize, ToSchema)]
+pub struct HostScanInput {
+    pub ports: Option<String>,
+    pub timeout_ms: Option<i64>,
+    pub concurrency: Option<i64>,
+}
+
+/// The found ports to add (omitted: every one not yet known).
+#[derive(Serialize, ToSchema)]
+pub struct AddFoundInput {
+    pub ports: Option<Vec<u16>>,
+}
+
+/// A started scan.
+#[derive(Serialize, ToSchema)]
+pub struct ScanStarted {
+    pub scan_id: u64,
+}

@@ -1,4 +1,5 @@
-//! The JSON HTTP API: instances, ports, hosts, generation, tags and rules, import/export/backup/purge, appearance, and the legacy
+//! The JSON HTTP API: instances, ports, hosts, generation, tags and rules, host scans and reachability checks,
+//! import/export/backup/purge, appearance, and the legacy
 //! compatibility routes.
 
 pub mod auth;
@@ -6,6 +7,7 @@ pub mod compat;
 pub mod docs;
 pub mod generation;
 pub mod hosts;
+pub mod hostscan;
 pub mod instances;
 pub mod ports;
 pub mod tags;
@@ -24,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(instances::routes())
         .merge(ports::routes())
         .merge(hosts::routes())
+        .merge(hostscan::routes())
         .merge(generation::routes())
         .merge(tags::routes())
         .merge(transfer::routes())

@@ -1,0 +1,42 @@
+-- no-transaction
+-- Host port scanning: a fourth instance type (`hostscan`), and each entry's last reachability answer.
+--
+-- The type's CHECK constraint can only change by rebuilding the table. Child tables reference
+-- `docker_instance` by name, so foreign keys are off while the old table is dropped (with them on,
+-- the drop would delete every instance's containers and discoveries). The ids stay, and so does the
+-- AUTOINCREMENT high-water mark, so a deleted instance's id is never reused (rules name instances by id).
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
+
+CREATE TABLE docker_instance_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name VARCHAR(100) NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
+    type VARCHAR(20) NOT NULL CHECK (type IN ('docker', 'portainer', 'komodo', 'hostscan')),
+    enabled BOOLEAN NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    auto_detect BOOLEAN NOT NULL DEFAULT 1 CHECK (auto_detect IN (0, 1)),
+    scan_interval INTEGER NOT NULL DEFAULT 300 CHECK (scan_interval BETWEEN 60 AND 86400),
+    config TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config) AND json_type(config) = 'object'),
+    created_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    -- Scan status shown on the instance block.
+    last_scan_at DATETIME,
+    last_success_at DATETIME,
+    last_error TEXT,
+    last_duration_ms INTEGER,
+    last_result TEXT CHECK (last_result IS NULL OR json_valid(last_result))
+);
+INSERT INTO docker_instance_new SELECT * FROM docker_instance;
+DELETE FROM sqlite_sequence WHERE name = 'docker_instance_new';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'docker_instance_new', seq FROM sqlite_sequence WHERE name = 'docker_instance';
+DROP TABLE docker_instance;
+ALTER TABLE docker_instance_new RENAME TO docker_instance;
+CREATE UNIQUE INDEX ux_docker_instance_name ON docker_instance (name COLLATE NOCASE);
+CREATE INDEX ix_docker_instance_type ON docker_instance (type);
+
+-- The last "is it listening?" answer (a check or a scan): listening, not_answering or unknown (UDP).
+-- Status only: the entry's own data never changes with it.
+ALTER TABLE port ADD COLUMN check_state TEXT CHECK (check_state IS NULL OR check_state IN ('listening', 'not_answering', 'unknown'));
+ALTER TABLE port ADD COLUMN checked_at DATETIME;
+
+COMMIT;
+PRAGMA foreign_keys = ON;
