@@ -1,12 +1,14 @@
--- no-transaction
 -- Host port scanning: a fourth instance type (`hostscan`), and each entry's last reachability answer.
 --
--- The type's CHECK constraint can only change by rebuilding the table. Child tables reference
--- `docker_instance` by name, so foreign keys are off while the old table is dropped (with them on,
--- the drop would delete every instance's containers and discoveries). The ids stay, and so does the
+-- The type's CHECK constraint can only change by rebuilding the table. This runs inside the
+-- migration's transaction (the legacy upgrade runs every migration inside its own), where foreign
+-- keys stay on, so dropping the old table deletes by cascade what references it: the containers, their
+-- ports and the discoveries are kept aside first and put back after. The ids stay, and so does the
 -- AUTOINCREMENT high-water mark, so a deleted instance's id is never reused (rules name instances by id).
-PRAGMA foreign_keys = OFF;
-BEGIN IMMEDIATE;
+CREATE TEMP TABLE keep_service AS SELECT * FROM docker_service WHERE instance_id IS NOT NULL;
+CREATE TEMP TABLE keep_docker_port AS
+    SELECT p.* FROM docker_port p JOIN temp.keep_service s ON s.id = p.service_id;
+CREATE TEMP TABLE keep_discovery AS SELECT * FROM port_discovery;
 
 CREATE TABLE docker_instance_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -32,11 +34,16 @@ DROP TABLE docker_instance;
 ALTER TABLE docker_instance_new RENAME TO docker_instance;
 CREATE UNIQUE INDEX ux_docker_instance_name ON docker_instance (name COLLATE NOCASE);
 CREATE INDEX ix_docker_instance_type ON docker_instance (type);
+-- With foreign keys off (a multi-instance branch database being upgraded) nothing was deleted, and
+-- nothing is added twice.
+INSERT OR IGNORE INTO docker_service SELECT * FROM temp.keep_service;
+INSERT OR IGNORE INTO docker_port SELECT * FROM temp.keep_docker_port;
+INSERT OR IGNORE INTO port_discovery SELECT * FROM temp.keep_discovery;
+DROP TABLE temp.keep_service;
+DROP TABLE temp.keep_docker_port;
+DROP TABLE temp.keep_discovery;
 
 -- The last "is it listening?" answer (a check or a scan): listening, not_answering or unknown (UDP).
 -- Status only: the entry's own data never changes with it.
 ALTER TABLE port ADD COLUMN check_state TEXT CHECK (check_state IS NULL OR check_state IN ('listening', 'not_answering', 'unknown'));
 ALTER TABLE port ADD COLUMN checked_at DATETIME;
-
-COMMIT;
-PRAGMA foreign_keys = ON;

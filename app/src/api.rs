@@ -202,9 +202,9 @@ pub async fn move_port(id: i64, body: String) -> Result<MoveOutcome, ServerFnErr
             suggestion: suggested_port_number,
         }),
         Err(ServiceError::Conflict(m) | ServiceError::NotFound(m)) => Ok(MoveOutcome::Refused(m)),
-        Err(ServiceError::Validation(e)) => Ok(MoveOutcome::Refused(
-            e.values().flatten().cloned().collect::<Vec<_>>().join("; "),
-        )),
+        Err(ServiceError::Validation(e)) => {
+            Ok(MoveOutcome::Refused(crate::validation::all_messages(&e)))
+        }
         Err(e) => Err(server::failure(e)),
     }
 }

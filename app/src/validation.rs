@@ -15,6 +15,16 @@ pub fn push_error(errors: &mut FieldErrors, field: &str, message: impl Into<Stri
 
 /// The first of `order` (a form's fields, top to bottom) that has an error, else any field with one:
 /// where a form puts the focus after a failed save.
+/// Every message of every field, in field order, as one line (for a form with no field to point at).
+pub fn all_messages(errors: &FieldErrors) -> String {
+    errors
+        .values()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 pub fn first_error<'a>(
     errors: &FieldErrors,
     order: impl IntoIterator<Item = &'a str>,

@@ -87,6 +87,13 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "100,1000")]
         services: Vec<usize>,
     },
+    /// Benchmark: a TCP connect scan of every port of a loopback address with 20 listeners, and of
+    /// 1 024 ports that never answer (their accept queues are full, so handshakes are dropped).
+    BenchHostscan {
+        /// Ports tried at once.
+        #[arg(long, default_value = "512")]
+        concurrency: usize,
+    },
     /// Forgot the admin password: removes the account (its sessions and API tokens go with it), so
     /// the next visit shows the first-run setup page again. Ports and integrations stay.
     ResetAuth,

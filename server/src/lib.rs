@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod bench;
+pub mod bench_hostscan;
 pub mod bench_import;
 pub mod bench_live;
 pub mod config;
@@ -51,6 +52,7 @@ pub async fn run(config: config::Config) -> Result<(), error::StartupError> {
             .await
             .unwrap_or_default(),
     );
+    check_on_schedule(pool.clone(), events.clone(), shutdown.clone());
     let host_scans = app::hostscan::service::Scans::default();
     let services = Services {
         pool: pool.clone(),
@@ -128,6 +130,41 @@ fn purge_sessions_hourly(auth: app::auth::service::Auth, shutdown: CancellationT
                         tracing::warn!(error = %e, "could not purge expired sessions");
                     }
                 }
+            }
+        }
+    });
+}
+
+/// The background reachability checks (Settings → General): the setting is read every minute, so
+/// a change applies without a restart; the first check comes one interval after start-up.
+fn check_on_schedule(
+    pool: sqlx::SqlitePool,
+    events: app::events::EventBus,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            }
+            let minutes = match app::hostscan::service::check_schedule(&pool).await {
+                Ok(s) => s.interval_minutes,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the reachability schedule");
+                    continue;
+                }
+            };
+            if minutes == 0
+                || last.elapsed() < std::time::Duration::from_secs(u64::from(minutes) * 60)
+            {
+                continue;
+            }
+            last = tokio::time::Instant::now();
+            match app::hostscan::service::check_all(&pool, &events).await {
+                Ok(n) => tracing::info!(entries = n, "scheduled reachability check done"),
+                Err(e) => tracing::warn!(error = %e, "scheduled reachability check failed"),
             }
         }
     });

@@ -33,6 +33,15 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Some(server::config::Command::BenchHostscan { concurrency }) = &args.command {
+        return match server::bench_hostscan::run(*concurrency).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portall bench-hostscan: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(server::config::Command::Healthcheck) = &args.command {
         return match server::config::health_url(&args) {
             Ok(url) => server::healthcheck(&url).await,

@@ -157,3 +157,79 @@ pub async fn put_settings<K: AsRef<str>, V: AsRef<str>>(
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database the previous release left (migrations 1–6, with an instance, its container, that
+    /// container's binding, a discovered entry and a deleted instance) gains the host-scan type
+    /// without losing a row: migration 7 rebuilds the instance table with foreign keys on.
+    #[tokio::test]
+    async fn migration_7_keeps_every_instance_container_and_discovery() {
+        let path = std::env::temp_dir().join(format!("portall-m7-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(connect_options(&path))
+            .await
+            .unwrap();
+        MIGRATOR.run_to(6, &pool).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO docker_instance (name, type) VALUES ('Docker', 'docker'), ('Gone', 'komodo'), ('NAS', 'portainer');
+             DELETE FROM docker_instance WHERE name = 'Gone';
+             INSERT INTO docker_service (id, container_id, name, image, status, instance_id, source_key)
+                 VALUES (5, 'abc', 'web', 'nginx', 'running', 1, ''), (6, 'old', 'legacy', 'x', 'exited', NULL, '');
+             INSERT INTO docker_port (id, service_id, host_ip, host_port, container_port, protocol)
+                 VALUES (7, 5, '10.0.0.2', 8080, 80, 'tcp'), (8, 6, '10.0.0.2', 9000, 9000, 'tcp');
+             INSERT INTO port (id, ip_address, port_number, port_protocol, description, source, is_immutable)
+                 VALUES (9, '10.0.0.2', 8080, 'TCP', 'web (80/tcp)', 'docker', 1);
+             INSERT INTO port_discovery (port_id, instance_id, container_name) VALUES (9, 1, 'web'), (9, 3, 'web');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        MIGRATOR.run(&pool).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM docker_instance").await, 2);
+        assert_eq!(count("SELECT COUNT(*) FROM docker_service").await, 2);
+        assert_eq!(count("SELECT COUNT(*) FROM docker_port").await, 2);
+        assert_eq!(count("SELECT COUNT(*) FROM port_discovery").await, 2);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pragma_foreign_key_check").await,
+            0
+        );
+        // The new type is accepted; a deleted instance's id is not handed out again.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO docker_instance (name, type) VALUES ('Scan', 'hostscan') RETURNING id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(id, 4);
+        // Cascades still work on the rebuilt table.
+        sqlx::query("DELETE FROM docker_instance WHERE id = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM docker_service").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM docker_port").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM port_discovery").await, 1);
+        assert!(
+            sqlx::query("INSERT INTO docker_instance (name, type) VALUES ('x', 'nmap')")
+                .execute(&pool)
+                .await
+                .is_err()
+        );
+        pool.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
+}

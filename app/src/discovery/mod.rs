@@ -119,6 +119,7 @@ pub async fn scan_instance(
                         duration_ms: 0,
                         errors: issues(true),
                         skipped: issues(false),
+                        open_ports: scanned.is_some(),
                     })
                 }
             }

@@ -86,19 +86,27 @@ pub struct ScanSummary {
     /// The hosts of the sources that were read (what a "ports changed" event names).
     #[serde(skip)]
     pub hosts: Vec<String>,
+    /// A host scan's summary: what it counts are open ports, not containers.
+    #[serde(skip)]
+    pub open_ports: bool,
 }
 
 impl ScanSummary {
     /// One line for the instance block: what a scan found and changed, and what failed.
     pub fn describe(&self) -> String {
         let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        let found = if self.open_ports {
+            plural(self.bindings, "open port")
+        } else {
+            format!(
+                "{}, {}",
+                plural(self.containers, "container"),
+                plural(self.bindings, "port")
+            )
+        };
         let mut text = format!(
-            "{}, {}: {} new, {} back, {} stale",
-            plural(self.containers, "container"),
-            plural(self.bindings, "port"),
-            self.added,
-            self.updated,
-            self.stale
+            "{found}: {} new, {} back, {} stale",
+            self.added, self.updated, self.stale
         );
         for e in &self.errors {
             text.push_str(&format!("; {} failed: {}", e.source, e.message));

@@ -1,7 +1,7 @@
 //! The server functions of host scanning and reachability: thin callers of `hostscan::service`, as
 //! the REST API is (`/api/hosts/{address}/scan`, `/api/scans/{id}`, `/api/hosts/{address}/check`).
 
-use super::{HostCheck, ScanStatus};
+use super::{CheckSchedule, HostCheck, ScanStatus};
 use crate::api::SaveOutcome;
 use leptos::prelude::*;
 
@@ -61,4 +61,22 @@ pub async fn add_scanned_ports(
 pub async fn check_host(address: String) -> Result<SaveOutcome<HostCheck>, ServerFnError> {
     let s = server::services()?;
     server::outcome(super::service::check_host(&s.pool, &s.events, &address).await)
+}
+
+#[server]
+pub async fn get_check_schedule() -> Result<CheckSchedule, ServerFnError> {
+    let s = server::services()?;
+    super::service::check_schedule(&s.pool)
+        .await
+        .map_err(server::failure)
+}
+
+/// Saves how often every entry is checked in the background (`body`: `{"interval_minutes"}`).
+#[server]
+pub async fn save_check_schedule(
+    body: String,
+) -> Result<SaveOutcome<CheckSchedule>, ServerFnError> {
+    let s = server::services()?;
+    let input = server::parse(&body)?;
+    server::outcome(super::service::save_check_schedule(&s.pool, &input).await)
 }

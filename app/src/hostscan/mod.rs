@@ -127,6 +127,19 @@ impl PortSet {
         Ok(Self { ranges })
     }
 
+    /// The set of exactly these ports (none is a port 0).
+    pub fn of(ports: impl IntoIterator<Item = u16>) -> Self {
+        Self {
+            ranges: merge(
+                ports
+                    .into_iter()
+                    .filter(|p| *p > 0)
+                    .map(|p| (p, p))
+                    .collect(),
+            ),
+        }
+    }
+
     /// How many ports the set holds.
     pub fn len(&self) -> usize {
         self.ranges
@@ -402,6 +415,55 @@ pub struct HostCheck {
     pub unknown: usize,
 }
 
+/// The setting that holds how often every entry is checked in the background (minutes; 0 = never).
+pub const CHECK_INTERVAL_KEY: &str = "reachability_interval";
+
+/// The background check intervals offered (minutes, label).
+pub const CHECK_INTERVALS: [(u32, &str); 6] = [
+    (0, "Never (only when asked)"),
+    (5, "Every 5 minutes"),
+    (15, "Every 15 minutes"),
+    (60, "Every hour"),
+    (360, "Every 6 hours"),
+    (1440, "Every day"),
+];
+
+/// How often every entry's reachability is checked in the background.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CheckSchedule {
+    /// Minutes between checks; 0: never.
+    pub interval_minutes: u32,
+}
+
+/// Parses `{"interval_minutes": N}`: one of [`CHECK_INTERVALS`].
+pub fn parse_check_schedule(input: &Value) -> Result<CheckSchedule, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let minutes = input.get("interval_minutes").and_then(|v| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    match minutes
+        .and_then(|m| u32::try_from(m).ok())
+        .filter(|m| CHECK_INTERVALS.iter().any(|(i, _)| i == m))
+    {
+        Some(interval_minutes) => Ok(CheckSchedule { interval_minutes }),
+        None => {
+            let allowed: Vec<String> = CHECK_INTERVALS.iter().map(|(m, _)| m.to_string()).collect();
+            push_error(
+                &mut errors,
+                "interval_minutes",
+                format!(
+                    "must be one of {} (minutes; 0 is never)",
+                    allowed.join(", ")
+                ),
+            );
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +523,21 @@ mod tests {
             e.keys().collect::<Vec<_>>(),
             vec!["concurrency", "ports", "timeout_ms"]
         );
+    }
+
+    #[test]
+    fn check_schedules_are_one_of_the_offered_intervals() {
+        let ok = |v| parse_check_schedule(&v).map(|s| s.interval_minutes);
+        assert_eq!(ok(serde_json::json!({"interval_minutes": 15})), Ok(15));
+        assert_eq!(ok(serde_json::json!({"interval_minutes": "0"})), Ok(0));
+        for bad in [
+            serde_json::json!({"interval_minutes": 7}),
+            serde_json::json!({}),
+            serde_json::json!({"interval_minutes": -5}),
+        ] {
+            let e = parse_check_schedule(&bad).unwrap_err();
+            assert!(e["interval_minutes"][0].contains("one of 0, 5, 15, 60, 360, 1440"));
+        }
     }
 
     #[test]

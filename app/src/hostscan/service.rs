@@ -7,7 +7,8 @@
 
 use super::scanner::{self, Ended, Progress};
 use super::{
-    describe, CheckState, EntryCheck, FoundPort, HostCheck, PortSet, ScanState, ScanStatus,
+    describe, CheckSchedule, CheckState, EntryCheck, FoundPort, HostCheck, PortSet, ScanState,
+    ScanStatus, CHECK_INTERVAL_KEY,
 };
 use crate::error::ServiceError;
 use crate::events::{EventBus, LiveEvent};
@@ -41,32 +42,48 @@ struct Job {
     progress: Progress,
     cancel: CancellationToken,
     started: Instant,
-    /// (state, error, resolved address, duration when it ended)
-    outcome: Mutex<(ScanState, Option<String>, Option<String>, Option<u64>)>,
+    outcome: Mutex<Outcome>,
+}
+
+/// Where a scan stands beyond its counters.
+#[derive(Clone)]
+struct Outcome {
+    state: ScanState,
+    error: Option<String>,
+    /// What the address resolved to.
+    resolved: Option<String>,
+    /// How long it took, once it ended.
+    ended_ms: Option<u64>,
 }
 
 impl Job {
     fn state(&self) -> ScanState {
         self.outcome
             .lock()
-            .map(|o| o.0)
+            .map(|o| o.state)
             .unwrap_or(ScanState::Failed)
     }
 
     fn finish(&self, state: ScanState, error: Option<String>) {
         if let Ok(mut o) = self.outcome.lock() {
-            o.0 = state;
-            o.1 = error;
-            o.3 = Some(self.started.elapsed().as_millis() as u64);
+            o.state = state;
+            o.error = error;
+            o.ended_ms = Some(self.started.elapsed().as_millis() as u64);
         }
     }
 
     fn status(&self, known: &HashSet<i64>) -> ScanStatus {
-        let (state, error, resolved, ended_ms) = self
-            .outcome
-            .lock()
-            .map(|o| o.clone())
-            .unwrap_or((ScanState::Failed, None, None, None));
+        let Outcome {
+            state,
+            error,
+            resolved,
+            ended_ms,
+        } = self.outcome.lock().map(|o| o.clone()).unwrap_or(Outcome {
+            state: ScanState::Failed,
+            error: None,
+            resolved: None,
+            ended_ms: None,
+        });
         ScanStatus {
             scan_id: self.id,
             address: self.address.clone(),
@@ -168,7 +185,12 @@ impl Scans {
                 progress: Progress::default(),
                 cancel: CancellationToken::new(),
                 started: Instant::now(),
-                outcome: Mutex::new((ScanState::Running, None, None, None)),
+                outcome: Mutex::new(Outcome {
+                    state: ScanState::Running,
+                    error: None,
+                    resolved: None,
+                    ended_ms: None,
+                }),
             });
             jobs.insert(id, job.clone());
             job
@@ -300,7 +322,7 @@ async fn run(job: Arc<Job>, request: super::ScanRequest, pool: SqlitePool, event
         }
     };
     if let Ok(mut o) = job.outcome.lock() {
-        o.2 = Some(ip.to_string());
+        o.resolved = Some(ip.to_string());
     }
     let timeout = Duration::from_millis(request.timeout_ms);
     let scan = scanner::scan(
@@ -454,4 +476,46 @@ pub async fn check_host(
         unknown: count(CheckState::Unknown),
         entries: answers,
     })
+}
+
+/// How often every entry is checked in the background (never, unless the user chose otherwise).
+pub async fn check_schedule(pool: &SqlitePool) -> Result<CheckSchedule, ServiceError> {
+    let stored: Option<String> = sqlx::query_scalar(r#"SELECT value FROM setting WHERE "key" = ?"#)
+        .bind(CHECK_INTERVAL_KEY)
+        .fetch_optional(pool)
+        .await?;
+    // A stored value that is not an offered interval reads as "never" (and is fixed on save).
+    Ok(stored
+        .and_then(|v| super::parse_check_schedule(&json!({ "interval_minutes": v })).ok())
+        .unwrap_or_default())
+}
+
+pub async fn save_check_schedule(
+    pool: &SqlitePool,
+    input: &Value,
+) -> Result<CheckSchedule, ServiceError> {
+    let schedule = super::parse_check_schedule(input).map_err(ServiceError::Validation)?;
+    crate::db::put_settings(
+        pool,
+        &[(CHECK_INTERVAL_KEY, schedule.interval_minutes.to_string())],
+    )
+    .await?;
+    Ok(schedule)
+}
+
+/// Checks every host that has entries, one host after another (each bounded by its entries'
+/// timeouts); a host whose name does not resolve is skipped with a log line.
+pub async fn check_all(pool: &SqlitePool, events: &EventBus) -> Result<usize, ServiceError> {
+    let hosts: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT ip_address FROM port ORDER BY ip_address")
+            .fetch_all(pool)
+            .await?;
+    let mut checked = 0;
+    for host in hosts {
+        match check_host(pool, events, &host).await {
+            Ok(c) => checked += c.entries.len(),
+            Err(e) => tracing::info!(%host, error = %e, "reachability check skipped"),
+        }
+    }
+    Ok(checked)
 }

@@ -185,7 +185,7 @@ async fn types_describe_every_field() {
         .iter()
         .map(|t| t["type"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["docker", "portainer", "komodo"]);
+    assert_eq!(names, vec!["docker", "portainer", "komodo", "hostscan"]);
     let komodo = &types[2]["fields"];
     let secret: Vec<&str> = komodo
         .as_array()

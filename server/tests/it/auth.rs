@@ -295,6 +295,7 @@ async fn every_route_needs_a_session_or_a_token() {
         (Method::POST, "/api/hosts/127.0.0.1/check"),
         (Method::POST, "/api/start_host_scan"),
         (Method::POST, "/api/check_host"),
+        (Method::PUT, "/api/settings/reachability"),
     ];
     for (method, path) in api {
         let (s, _, body) = send(&p, method.clone(), path, &[], Some(json!({}))).await;

@@ -358,7 +358,7 @@ async fn one_off_scans_cancel_run_side_by_side_and_resolve_hostnames() {
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{r}");
     let id = r["scan_id"].as_u64().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let (s, cancelled) = api.delete(&format!("/api/scans/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
@@ -483,4 +483,36 @@ async fn silent_ports_are_bounded_by_the_timeout_and_check_now_reports_each_entr
     assert_eq!(state_of(5353), "unknown");
     let (s, _) = api.post("/api/hosts/10.255.0.9/check", json!({})).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "a host without entries");
+}
+
+#[tokio::test]
+async fn the_background_check_interval_is_one_of_the_offered_ones() {
+    let p = Portall::start().await;
+    let api = Api::new(&p);
+    let (s, schedule) = api.get("/api/settings/reachability").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        schedule,
+        json!({"interval_minutes": 0}),
+        "never, unless chosen"
+    );
+    let (s, body) = api
+        .put("/api/settings/reachability", json!({"interval_minutes": 7}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), vec!["interval_minutes"]);
+    let (_, unchanged) = api.get("/api/settings/reachability").await;
+    assert_eq!(unchanged["interval_minutes"], 0, "nothing stored");
+    let (s, saved) = api
+        .put(
+            "/api/settings/reachability",
+            json!({"interval_minutes": 15}),
+        )
+        .await;
+    assert_eq!(
+        (s, saved["interval_minutes"].as_u64()),
+        (StatusCode::OK, Some(15))
+    );
+    let (_, again) = api.get("/api/settings/reachability").await;
+    assert_eq!(again["interval_minutes"], 15);
 }

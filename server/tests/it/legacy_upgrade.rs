@@ -160,7 +160,7 @@ async fn manual_ports_only_creates_no_instance() {
     assert_eq!(scalar(&path, "SELECT COUNT(*) FROM port").await, 4);
     assert_eq!(
         scalar(&path, "SELECT COUNT(*) FROM _sqlx_migrations").await,
-        6
+        7
     );
 }
 

@@ -35,6 +35,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/scans/{id}"),
     ("delete", "/api/scans/{id}"),
     ("post", "/api/scans/{id}/add"),
+    ("get", "/api/settings/reachability"),
+    ("put", "/api/settings/reachability"),
     ("put", "/api/hosts/{address}/order"),
     ("post", "/api/ports/generate"),
     ("get", "/api/presets"),

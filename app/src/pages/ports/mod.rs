@@ -10,6 +10,7 @@
 
 mod arrange;
 mod dialogs;
+mod scan;
 
 use crate::api::{
     ports_page, AddHost, DeleteHost, DeletePort, EditHost, MoveOutcome, MovePort, OrderHosts,
@@ -20,12 +21,14 @@ use crate::components::icon::{Icon, IconName};
 use crate::components::live::use_live_events;
 use crate::hosts::HostGroup;
 use crate::hosts::SortKey;
+use crate::hostscan::api::CheckHost;
 use crate::model::PortEntry;
 use crate::pages::tags::menu::{TagBadges, TagMenu, TagMenuView};
 use arrange::{Commit, Dragged};
 use dialogs::{ConflictDialog, HostModal, HostModalView, PortModal, PortModalView};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use scan::{ScanDialog, ScanDialogView};
 use serde_json::json;
 
 /// Where a pointer drag would drop: panel index and index inside it.
@@ -80,6 +83,10 @@ pub(crate) struct PortsPageState {
     /// The last move asked for (the action forgets its input once done; the conflict dialog resends it).
     last_move: StoredValue<Option<(i64, String)>>,
     tag_menu: TagMenu,
+    /// "Scan ports…" on a host panel.
+    scan: ScanDialog,
+    /// "Check now" on a host panel.
+    check: ServerAction<CheckHost>,
 }
 
 impl PortsPageState {
@@ -180,6 +187,8 @@ pub fn PortsPage() -> impl IntoView {
         conflict: RwSignal::new(None),
         last_move: StoredValue::new(None),
         tag_menu: TagMenu::new(),
+        scan: ScanDialog::new(),
+        check: ServerAction::new(),
     };
     provide_context(state);
     let data = Resource::new(
@@ -228,6 +237,29 @@ pub fn PortsPage() -> impl IntoView {
             state.notice.set(Some((false, message)));
         }
     });
+    Effect::new(move |_| match state.check.value().get() {
+        Some(Ok(crate::api::SaveOutcome::Saved(c))) => {
+            let text = format!(
+                "{}: {} listening, {} not answering{}",
+                c.address,
+                c.listening,
+                c.not_answering,
+                if c.unknown > 0 {
+                    format!(", {} UDP (cannot be checked)", c.unknown)
+                } else {
+                    String::new()
+                }
+            );
+            state.say(text.clone());
+            state.notice.set(Some((true, text)));
+        }
+        Some(Ok(crate::api::SaveOutcome::Invalid(e))) => state
+            .notice
+            .set(Some((false, crate::validation::all_messages(&e)))),
+        Some(Ok(crate::api::SaveOutcome::Conflict(m))) => state.notice.set(Some((false, m))),
+        Some(Err(e)) => state.notice.set(Some((false, e.to_string()))),
+        None => {}
+    });
     Effect::new(move |_| match state.delete_host.value().get() {
         Some(Ok(o)) => state.notice.set(Some((o.ok, o.message))),
         Some(Err(e)) => state.notice.set(Some((false, e.to_string()))),
@@ -260,6 +292,9 @@ pub fn PortsPage() -> impl IntoView {
     });
     // Entries found by a scan (a container started on a Docker host) appear without a reload.
     use_live_events(move |event| {
+        if let crate::events::LiveEvent::HostScan { status } = &event {
+            state.scan.observe(status.clone());
+        }
         if event.touches_ports() {
             state.refresh.update(|n| *n += 1);
         }
@@ -338,6 +373,7 @@ pub fn PortsPage() -> impl IntoView {
         <PortModalView />
         <HostModalView />
         <ConflictDialog />
+        <ScanDialogView />
         <TagMenuView menu=state.tag_menu on_close=move |_| state.refresh.update(|n| *n += 1) />
     }
     .into_any()
@@ -687,6 +723,19 @@ fn HostPanel(index: usize, group: HostGroup, filtering: bool) -> impl IntoView {
                         aria-label=format!("Sort {host} by protocol") on:click=sort(SortKey::Protocol)>"Proto"</button>
                     <button type="button" class="btn btn-link btn-sm sort-btn" data-sort="description" title="Sort by description (again reverses)"
                         aria-label=format!("Sort {host} by description") on:click=sort(SortKey::Description)>"A–Z"</button>
+                    <button type="button" class="btn btn-link btn-sm check-host-btn" title="Check whether each entry answers now"
+                        aria-label=format!("Check the ports of {host} now")
+                        disabled=move || state.check.pending().get()
+                        on:click={
+                            let host = host.clone();
+                            move |_| { state.check.dispatch(CheckHost { address: host.clone() }); }
+                        }>"Check"</button>
+                    <button type="button" class="btn btn-link btn-sm scan-host-btn" title="Scan this host for open TCP ports"
+                        aria-label=format!("Scan ports of {host}") aria-haspopup="dialog"
+                        on:click={
+                            let host = host.clone();
+                            move |_| state.scan.open_for(host.clone())
+                        }>"Scan…"</button>
                     <button type="button" class="btn btn-link btn-sm edit-host-btn" title="Edit host"
                         aria-label=format!("Edit host {host}")
                         on:click=move |_| state.host_modal.open_edit(facts.get_value())>
@@ -772,6 +821,11 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
             on:contextmenu=move |ev| { ev.prevent_default(); open_tags(); }>
             <MoveHandle dragged=Dragged::Port(id) label=format!("Move port {} {}", port.port_number, port.port_protocol) disabled=filtering />
             <span class="port-number">{port.port_number}</span>
+            {port.check.clone().map(|c| {
+                let at = c.at.get(..16).unwrap_or(&c.at).to_string();
+                let text = format!("{} · checked {at} UTC", c.state.label());
+                view! { <span class=format!("check check-{}", c.state.as_str()) title=text.clone() role="img" aria-label=text></span> }
+            })}
             <span class="port-proto">{port.port_protocol.as_str()}</span>
             <span class="port-desc" title=port.description.clone()>
                 {port.description.clone()}

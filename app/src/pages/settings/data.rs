@@ -126,10 +126,9 @@ pub fn DataCard() -> impl IntoView {
             result.set(Some((true, r.message)));
             confirm.set(String::new());
         }
-        Some(Ok(SaveOutcome::Invalid(e))) => result.set(Some((
-            false,
-            e.values().flatten().cloned().collect::<Vec<_>>().join("; "),
-        ))),
+        Some(Ok(SaveOutcome::Invalid(e))) => {
+            result.set(Some((false, crate::validation::all_messages(&e))))
+        }
         Some(Ok(SaveOutcome::Conflict(m))) => result.set(Some((false, m))),
         Some(Err(e)) => result.set(Some((false, e.to_string()))),
         None => {}

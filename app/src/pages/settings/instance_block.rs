@@ -123,7 +123,11 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
                 <div class="detail-item">
                     <span class="label">"Services: "</span>
                     <span class="value services">
-                        {move || i.with(|v| format!("{}, {}", plural(v.status.record.service_count, "container"), plural(v.status.record.port_count, "port")))}
+                        {move || i.with(|v| if v.instance_type == crate::instances::InstanceType::HostScan {
+                            plural(v.status.record.port_count, "open port")
+                        } else {
+                            format!("{}, {}", plural(v.status.record.service_count, "container"), plural(v.status.record.port_count, "port"))
+                        })}
                     </span>
                 </div>
                 <div class="detail-item">

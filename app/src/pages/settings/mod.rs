@@ -55,7 +55,7 @@ pub fn SettingsPage() -> impl IntoView {
             </ul>
         </nav>
         {move || match tab.get() {
-            "general" => view! { <ports::PortsCard /> }.into_any(),
+            "general" => view! { <ports::PortsCard /> <ports::ReachabilityCard /> }.into_any(),
             "tags" => view! { <TagsSettings /> }.into_any(),
             "appearance" => view! { <data::AppearanceCard /> }.into_any(),
             "data" => view! { <data::DataCard /> }.into_any(),

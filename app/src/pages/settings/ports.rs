@@ -113,3 +113,71 @@ fn PortsForm(s: PortSettings, save: ServerAction<SavePortSettings>) -> impl Into
         </form>
     }
 }
+
+/// Settings → General: how often every entry's "is it listening?" is checked in the background.
+#[component]
+pub fn ReachabilityCard() -> impl IntoView {
+    use crate::hostscan::api::{get_check_schedule, SaveCheckSchedule};
+    use crate::hostscan::CHECK_INTERVALS;
+    let current = Resource::new(|| (), |_| get_check_schedule());
+    let save = ServerAction::<SaveCheckSchedule>::new();
+    let chosen = RwSignal::new(None::<u32>);
+    let message = RwSignal::new(None::<(bool, String)>);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(SaveOutcome::Saved(s))) => {
+            chosen.set(Some(s.interval_minutes));
+            message.set(Some((true, "Saved".into())));
+        }
+        Some(Ok(SaveOutcome::Invalid(e))) => {
+            message.set(Some((false, crate::validation::all_messages(&e))))
+        }
+        Some(Ok(SaveOutcome::Conflict(m))) => message.set(Some((false, m))),
+        Some(Err(e)) => message.set(Some((false, e.to_string()))),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        message.set(None);
+        let minutes = chosen.get_untracked().unwrap_or(0);
+        save.dispatch(SaveCheckSchedule {
+            body: json!({ "interval_minutes": minutes }).to_string(),
+        });
+    };
+    view! {
+        <section class="card" id="reachability-card">
+            <header class="card-header"><h2>"Reachability checks"</h2></header>
+            <p class="muted">
+                "Whether each entry answers (a TCP connection; UDP cannot be checked) is shown by a dot after its port. "
+                "\"Check\" on a host panel checks that host now; here every host can be checked in the background too."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let stored = current.await.map(|s| s.interval_minutes).unwrap_or(0);
+                    if chosen.get_untracked().is_none() {
+                        chosen.set(Some(stored));
+                    }
+                    view! {
+                        <form id="reachability-form" on:submit=submit>
+                            <div class="form-group">
+                                <label class="form-label" for="check-interval">"Check every entry"</label>
+                                <select id="check-interval" class="form-control"
+                                    on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                                    {CHECK_INTERVALS.into_iter().map(|(m, label)| view! {
+                                        <option value=m.to_string() selected=move || chosen.get() == Some(m)>{label}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="row">
+                                <button type="submit" class="btn btn-primary" id="save-reachability-btn"
+                                    disabled=move || save.pending().get()>"Save"</button>
+                                {move || message.get().map(|(ok, m)| view! {
+                                    <span class=if ok { "action-result ok" } else { "action-result error" } id="reachability-result" role="status">{m}</span>
+                                })}
+                            </div>
+                        </form>
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

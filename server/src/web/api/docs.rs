@@ -337,3 +337,9 @@ pub struct AddFoundInput {
 pub struct ScanStarted {
     pub scan_id: u64,
 }
+
+/// How often every entry is checked in the background: 0 (never), 5, 15, 60, 360 or 1440 minutes.
+#[derive(Serialize, ToSchema)]
+pub struct CheckScheduleInput {
+    pub interval_minutes: u32,
+}

@@ -7,7 +7,7 @@ use crate::web::extract::JsonBody;
 use crate::web::AppState;
 use app::events::EventBus;
 use app::hostscan::service::{self, Scans};
-use app::hostscan::{HostCheck, ScanStatus};
+use app::hostscan::{CheckSchedule, HostCheck, ScanStatus};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,9 @@ use sqlx::SqlitePool;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::docs::{AddFoundInput, ErrorBody, HostScanInput, ScanStarted, ValidationErrors};
+use super::docs::{
+    AddFoundInput, CheckScheduleInput, ErrorBody, HostScanInput, ScanStarted, ValidationErrors,
+};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(status, cancel))
         .routes(routes!(add_found))
         .routes(routes!(check))
+        .routes(routes!(get_schedule, put_schedule))
 }
 
 /// Starts a TCP connect scan of one host (only the address given, resolved once). Progress is
@@ -105,4 +108,23 @@ async fn check(
     Path(address): Path<String>,
 ) -> Result<Json<HostCheck>, ApiError> {
     Ok(Json(service::check_host(&pool, &events, &address).await?))
+}
+
+/// How often every entry is checked in the background (minutes; 0: never, the default).
+#[utoipa::path(get, path = "/api/settings/reachability", tag = "scanning",
+    responses((status = 200, body = CheckSchedule), (status = 401, body = ErrorBody)))]
+async fn get_schedule(State(pool): State<SqlitePool>) -> Result<Json<CheckSchedule>, ApiError> {
+    Ok(Json(service::check_schedule(&pool).await?))
+}
+
+/// Sets how often every entry is checked in the background: 0 (never), 5, 15, 60, 360 or 1440 minutes.
+#[utoipa::path(put, path = "/api/settings/reachability", tag = "scanning",
+    request_body = CheckScheduleInput,
+    responses((status = 200, body = CheckSchedule), (status = 422, body = ValidationErrors),
+        (status = 401, body = ErrorBody)))]
+async fn put_schedule(
+    State(pool): State<SqlitePool>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<CheckSchedule>, ApiError> {
+    Ok(Json(service::save_check_schedule(&pool, &body).await?))
 }
