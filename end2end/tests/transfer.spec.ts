@@ -31,14 +31,15 @@ test('paste a Compose file, preview it, confirm, and a second preview skips ever
   await expect(page.locator('#import-errors')).toContainText('line 6');
   await expect(page.locator('#import-errors')).toContainText('Docker picks');
   // Nothing is stored by a preview.
-  let ports = (await (await request.get('/api/ports')).json()) as { ip_address: string }[];
-  expect(ports.filter((p) => p.ip_address === host)).toHaveLength(0);
+  const sources = async () =>
+    ((await (await request.get('/api/ports')).json()) as { ip_address: string; source: string }[])
+      .filter((p) => p.ip_address === host)
+      .map((p) => p.source);
+  expect(await sources()).toEqual([]);
 
   await page.locator('#import-confirm-btn').click();
   await expect(page.locator('#import-result')).toHaveText('Added 2 entries, skipped 0 already present, 1 not understood');
-  ports = (await (await request.get('/api/ports')).json()) as { ip_address: string; source: string }[];
-  const mine = ports.filter((p) => p.ip_address === host) as { source: string }[];
-  expect(mine.map((p) => p.source)).toEqual(['import', 'import']);
+  await expect.poll(sources).toEqual(['import', 'import']);
 
   await page.locator('#import-preview-btn').click();
   await expect(page.locator('#import-skipped tbody tr')).toHaveCount(2);
