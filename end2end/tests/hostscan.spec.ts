@@ -6,6 +6,7 @@ import { test, expect, hydrated } from './fixtures';
 import { ports } from './helpers';
 
 const host = `127.77.9.${(Date.now() % 200) + 20}`;
+const host2 = `127.77.8.${(Date.now() % 200) + 20}`;
 
 /** Binds `len` consecutive ports on `ip`; keeps the listeners at `open` (offsets), closes the rest. */
 async function block(ip: string, len: number, open: number[]): Promise<{ base: number; close: () => void }> {
@@ -66,6 +67,10 @@ test('scan a host from its panel, watch progress, add what was found by mouse an
     await page.keyboard.press('Enter');
     await expect(found.nth(1)).toContainText('already known');
     await expect(page.locator('#scan-add-all-btn')).toHaveCount(0);
+    // The same scan on a schedule: a host-scan integration, in one click.
+    await page.locator('#scan-schedule-btn').click();
+    await expect(page.locator('#scan-scheduled')).toContainText(`Added the integration 'Host scan @ ${host}'`);
+    await expect(page.locator('#scan-close-btn')).toBeFocused();
     await page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();
     await expect(panel.locator('.scan-host-btn')).toBeFocused();
@@ -99,17 +104,17 @@ test('a host-scan integration is added in Settings like the others', async ({ pa
   await page.locator('label[for="type-hostscan"]').click();
   await page.locator('#instance-next-btn').click();
   await page.locator('#instance-auto-detect').uncheck();
-  await page.locator('#hostscan-address').fill(host);
+  await page.locator('#hostscan-address').fill(host2);
   await expect(page.locator('#hostscan-ports')).toHaveValue('1-1024');
   await page.locator('#hostscan-ports').fill('1-99999');
   await page.locator('#save-instance-btn').click();
   await expect(page.locator('#hostscan-ports-error')).toContainText('ports are 1–65535');
   await page.locator('#hostscan-ports').fill('22, 80, 443');
   await page.locator('#test-connection-btn').click();
-  await expect(page.locator('#test-connection-result')).toContainText(`Connected: ${host} is ${host}: 3 ports to scan`);
+  await expect(page.locator('#test-connection-result')).toContainText(`Connected: ${host2} is ${host2}: 3 ports to scan`);
   await page.locator('#save-instance-btn').click();
   await expect(modal).toBeHidden();
-  const block = page.locator('.docker-instance-block', { has: page.locator('.instance-name', { hasText: `Host scan @ ${host}` }) });
+  const block = page.locator('.docker-instance-block', { has: page.locator('.instance-name', { hasText: `Host scan @ ${host2}` }) });
   await expect(block).toBeVisible();
   await block.locator('.scan-instance-btn').click();
   await expect(block.locator('.status-text')).toHaveText('OK');

@@ -4,7 +4,7 @@
 //! anything is sent.
 
 use super::PortsPageState;
-use crate::api::SaveOutcome;
+use crate::api::{SaveInstance, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::TextField;
 use crate::components::modal::{close_modal, ModalFrame};
@@ -30,6 +30,9 @@ pub(crate) struct ScanDialog {
     start: ServerAction<StartHostScan>,
     cancel: ServerAction<CancelHostScan>,
     add: ServerAction<AddScannedPorts>,
+    /// "Scan every hour": the same scan as a host-scan integration.
+    schedule: ServerAction<SaveInstance>,
+    scheduled: RwSignal<Option<String>>,
 }
 
 impl ScanDialog {
@@ -47,6 +50,8 @@ impl ScanDialog {
             start: ServerAction::new(),
             cancel: ServerAction::new(),
             add: ServerAction::new(),
+            schedule: ServerAction::new(),
+            scheduled: RwSignal::new(None),
         }
     }
 
@@ -63,6 +68,7 @@ impl ScanDialog {
         self.address.set(address);
         self.errors.set(FieldErrors::new());
         self.problem.set(None);
+        self.scheduled.set(None);
         self.open.set(true);
         focus_later(
             if same {
@@ -183,6 +189,37 @@ pub(crate) fn ScanDialogView() -> impl IntoView {
         Some(Err(e)) => d.problem.set(Some(e.to_string())),
         None => {}
     });
+    Effect::new(move |_| match d.schedule.value().get() {
+        Some(Ok(SaveOutcome::Saved(i))) => {
+            d.scheduled.set(Some(format!(
+                "Added the integration '{}': it scans these ports every hour (Settings → Integrations).",
+                i.name
+            )));
+            focus_later("#scan-close-btn".into());
+        }
+        Some(Ok(SaveOutcome::Invalid(e))) => {
+            d.problem.set(Some(crate::validation::all_messages(&e)))
+        }
+        Some(Ok(SaveOutcome::Conflict(m))) => d.problem.set(Some(m)),
+        Some(Err(e)) => d.problem.set(Some(e.to_string())),
+        None => {}
+    });
+    let schedule = move || {
+        d.problem.set(None);
+        d.schedule.dispatch(SaveInstance {
+            id: None,
+            body: json!({
+                "type": "hostscan",
+                "scan_interval": 3600,
+                "config": {
+                    "address": d.address.get_untracked(),
+                    "ports": d.ports.get_untracked(),
+                    "timeout_ms": d.timeout.get_untracked(),
+                },
+            })
+            .to_string(),
+        });
+    };
     let scan_id = move || d.status.with(|s| s.as_ref().map(|s| s.scan_id));
     // Progress arrives several times a second: only what changed is redrawn, so the buttons (and the
     // keyboard focus on them) stay put while a scan runs.
@@ -264,6 +301,9 @@ pub(crate) fn ScanDialogView() -> impl IntoView {
                         {move || nothing_found().then(|| view! {
                             <p class="muted" id="scan-none">"Nothing answered on these ports."</p>
                         })}
+                        {move || d.scheduled.get().map(|m| view! {
+                            <p class="alert alert-success" role="status" id="scan-scheduled">{m}</p>
+                        })}
                         <ul class="scan-found" id="scan-found">
                             <For each=found key=|f| (f.port_number, f.known) let:f>
                                 <li data-found=f.port_number>
@@ -310,6 +350,12 @@ pub(crate) fn ScanDialogView() -> impl IntoView {
                                 on:click=move |_| if let Some(id) = scan_id() { d.add.dispatch(AddScannedPorts { scan_id: id, ports: None }); }>
                                 {move || format!("Add all ({})", unknown.get())}
                             </button>
+                        })}
+                        {move || d.scheduled.with(Option::is_none).then(|| view! {
+                            <button type="button" id="scan-schedule-btn" class="btn btn-outline"
+                                title="Add these ports of this host as a host-scan integration: new ports are added and ports that stop answering turn stale by themselves"
+                                disabled=move || d.schedule.pending().get()
+                                on:click=move |_| schedule()>"Scan every hour"</button>
                         })}
                         <button type="button" id="scan-close-btn" class="btn btn-outline" on:click=move |_| close()>"Close"</button>
                     }.into_any(),
