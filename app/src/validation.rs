@@ -13,8 +13,6 @@ pub fn push_error(errors: &mut FieldErrors, field: &str, message: impl Into<Stri
         .push(message.into());
 }
 
-/// The first of `order` (a form's fields, top to bottom) that has an error, else any field with one:
-/// where a form puts the focus after a failed save.
 /// Every message of every field, in field order, as one line (for a form with no field to point at).
 pub fn all_messages(errors: &FieldErrors) -> String {
     errors
@@ -25,6 +23,8 @@ pub fn all_messages(errors: &FieldErrors) -> String {
         .join("; ")
 }
 
+/// The first of `order` (a form's fields, top to bottom) that has an error, else any field with one:
+/// where a form puts the focus after a failed save.
 pub fn first_error<'a>(
     errors: &FieldErrors,
     order: impl IntoIterator<Item = &'a str>,

@@ -728,14 +728,8 @@ impl TryFrom<Value> for Action {
     type Error = String;
     fn try_from(v: Value) -> Result<Self, String> {
         let mut errors = FieldErrors::new();
-        Action::parse(&v, "actions", &mut errors).ok_or_else(|| {
-            errors
-                .values()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+        Action::parse(&v, "actions", &mut errors)
+            .ok_or_else(|| crate::validation::all_messages(&errors))
     }
 }
 
