@@ -9,7 +9,6 @@ pub mod scheduler;
 pub mod sources;
 
 use crate::instances::store::InstanceRow;
-use crate::instances::InstanceType;
 use model::{ScanSummary, SourceIssue, SourceOutcome};
 use sources::FetchContext;
 use sqlx::SqlitePool;
@@ -36,24 +35,24 @@ pub async fn scan_instance(
             .map(str::to_string),
         host_ip,
     };
-    // A host scan takes as long as its ports, timeout and concurrency say (it bounds itself).
-    let scanned = (row.instance.instance_type == InstanceType::HostScan)
-        .then(|| sources::hostscan::HostScanClient::new(config).ok())
-        .flatten();
-    let deadline = scanned
-        .as_ref()
-        .map_or(deadline, |c| c.deadline().max(deadline));
-    let fetched = match sources::client_for(row.instance.instance_type, config) {
-        // Reading is bounded as a whole; writing (the reconcile) is short and never cut off midway.
-        Ok(client) => match tokio::time::timeout(deadline, client.fetch(&ctx)).await {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(_) => Err(format!(
-                "the scan did not finish reading within {} s; entries are kept",
-                deadline.as_secs()
-            )),
-        },
+    let client = sources::client_for(row.instance.instance_type, config);
+    let fetched = match &client {
+        Ok(client) => {
+            // Reading is bounded as a whole (a client that bounds itself, a host scan, may need
+            // longer); writing (the reconcile) is short and never cut off midway.
+            let deadline = client.deadline().map_or(deadline, |d| d.max(deadline));
+            match tokio::time::timeout(deadline, client.fetch(&ctx)).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the scan did not finish reading within {} s; entries are kept",
+                    deadline.as_secs()
+                )),
+            }
+        }
         Err(e) => Err(e.to_string()),
     };
+    // What the client connected to itself (a host scan): the reachability of those entries.
+    let probed = client.as_ref().ok().and_then(|c| c.probed());
     let result = match fetched {
         Err(e) => Err(e),
         Ok(sources) => {
@@ -70,20 +69,14 @@ pub async fn scan_instance(
                 }
                 Err(e) => Err(format!("saving the scan failed: {e}")),
                 Ok(counts) => {
-                    // What a host scan saw is also the reachability of that host's entries.
-                    if let (Some(client), Some(found)) = (&scanned, sources.first()) {
+                    if let (Some((address, ports)), Some(found)) = (probed, sources.first()) {
                         if let SourceOutcome::Listed(items) = &found.outcome {
                             let open: Vec<u16> = items
                                 .iter()
                                 .flat_map(|c| c.ports.iter().filter_map(|p| p.public_port))
                                 .collect();
-                            if let Err(e) = crate::hostscan::service::confirm(
-                                pool,
-                                client.address(),
-                                client.ports(),
-                                &open,
-                            )
-                            .await
+                            if let Err(e) =
+                                crate::hostscan::service::confirm(pool, address, ports, &open).await
                             {
                                 tracing::warn!(instance = row.instance.id, error = %e, "could not record reachability");
                             }
@@ -119,7 +112,7 @@ pub async fn scan_instance(
                         duration_ms: 0,
                         errors: issues(true),
                         skipped: issues(false),
-                        open_ports: scanned.is_some(),
+                        open_ports: probed.is_some(),
                     })
                 }
             }

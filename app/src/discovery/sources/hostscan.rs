@@ -44,17 +44,8 @@ impl HostScanClient {
     }
 
     /// The longest one scan of this configuration may take.
-    pub fn deadline(&self) -> Duration {
+    fn bound(&self) -> Duration {
         scanner::deadline_for(self.ports.len(), self.timeout, self.concurrency)
-    }
-
-    /// The ports one scan covers.
-    pub fn ports(&self) -> &PortSet {
-        &self.ports
-    }
-
-    pub fn address(&self) -> &str {
-        &self.address
     }
 }
 
@@ -80,7 +71,7 @@ impl IntegrationClient for HostScanClient {
         let ip = scanner::resolve(&self.address)
             .await
             .map_err(IntegrationError::Unreachable)?;
-        let bound = self.deadline().saturating_sub(Duration::from_secs(10));
+        let bound = self.bound().saturating_sub(Duration::from_secs(10));
         Ok(TestReport {
             message: format!(
                 "{} is {ip}: {} ports to scan, {} at once, at most {:.1} s",
@@ -113,7 +104,7 @@ impl IntegrationClient for HostScanClient {
             return Err(IntegrationError::Timeout(format!(
                 "the scan of {} did not finish within {} s; entries are kept",
                 self.address,
-                self.deadline().as_secs()
+                self.bound().as_secs()
             )));
         }
         Ok(vec![Source {
@@ -122,5 +113,13 @@ impl IntegrationClient for HostScanClient {
             host: self.address.clone(),
             outcome: SourceOutcome::Listed(progress.found().into_iter().map(listener).collect()),
         }])
+    }
+
+    fn deadline(&self) -> Option<Duration> {
+        Some(self.bound())
+    }
+
+    fn probed(&self) -> Option<(&str, &PortSet)> {
+        Some((&self.address, &self.ports))
     }
 }

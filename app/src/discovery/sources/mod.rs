@@ -48,6 +48,18 @@ pub trait IntegrationClient: Send + Sync {
     /// Lists the containers of every environment / server / engine the instance reaches. A failure of
     /// one environment is that source's outcome; an `Err` means nothing could be read at all.
     async fn fetch(&self, ctx: &FetchContext) -> Result<Vec<Source>, IntegrationError>;
+
+    /// How long a fetch may take when the scheduler's deadline is too short for it (a host scan's
+    /// follows from its ports, timeout and concurrency); `None`: the scheduler's.
+    fn deadline(&self) -> Option<Duration> {
+        None
+    }
+
+    /// The address and ports the client connects to itself (a host scan): what it did not list
+    /// there is known not to answer. `None` for clients that read an upstream's listing.
+    fn probed(&self) -> Option<(&str, &crate::hostscan::PortSet)> {
+        None
+    }
 }
 
 /// What fetching needs besides the client's own configuration.
