@@ -146,10 +146,31 @@ async fn a_burst_of_container_starts_is_a_few_scans_not_one_each() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The host ports the engine gave them. Docker's IPv4 and IPv6 allocators can drift apart (after
+    // a container published on one family only), so a container may listen on two host ports: each
+    // is an entry of its own.
+    let inspect = tokio::process::Command::new("docker")
+        .args(["inspect", "--format"])
+        .arg("{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostPort}} {{end}}{{end}}")
+        .args(&full)
+        .output()
+        .await
+        .unwrap();
+    let published: std::collections::BTreeSet<i64> = String::from_utf8_lossy(&inspect.stdout)
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(published.len() >= N, "{published:?}");
     wait_for(
         Duration::from_secs(15),
         async || entries(&api, &p).await,
-        |e| e.iter().filter(|e| !e.5).count() == N,
+        |e| {
+            e.iter()
+                .filter(|e| !e.5)
+                .map(|e| e.1)
+                .collect::<std::collections::BTreeSet<i64>>()
+                == published
+        },
     )
     .await;
     // Let the last debounced scan run, then count.
