@@ -14,8 +14,9 @@ pub struct PortEntry {
     pub port_protocol: Protocol,
     pub description: String,
     pub order: i64,
-    /// `manual`, `docker`, `portainer` or `komodo`.
-    pub source: String,
+    /// `manual`, `docker`, `portainer`, `komodo`, `scan` or `import`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub source: crate::ports::PortSource,
     pub is_immutable: bool,
     /// The instances that reported this entry (empty for manual ones).
     #[serde(default)]
@@ -159,7 +160,7 @@ pub(crate) fn manual_entry(
         port_protocol: protocol,
         description: description.into(),
         order: 0,
-        source: "manual".into(),
+        source: crate::ports::PortSource::Manual,
         is_immutable: false,
         discovered_by: vec![],
         tags: vec![],

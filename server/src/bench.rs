@@ -244,12 +244,12 @@ async fn measure(docker: &Docker, n: usize) -> Result<Figures, String> {
             .await
             .map_err(|e| format!("{e:?}"))?;
         let row = manager.row(view.id).await.map_err(|e| format!("{e:?}"))?;
-        let config = manager.effective_config(&row);
+        let config = manager.effective_config(&row).map_err(|e| e.to_string())?;
         let scan = || {
             app::discovery::scan_instance(
                 &pool,
                 &row,
-                &config,
+                Ok(config.clone()),
                 None,
                 app::discovery::scheduler::SCAN_DEADLINE,
             )

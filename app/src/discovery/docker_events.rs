@@ -11,9 +11,9 @@
 
 use super::sources::docker::DockerClient;
 use super::sources::IntegrationError;
-use crate::instances::InstanceManager;
+use crate::instances::{InstanceManager, IntegrationConfig};
 use futures::StreamExt;
-use serde_json::{Map, Value};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -106,7 +106,11 @@ fn filters() -> HashMap<String, Vec<String>> {
 }
 
 /// Opens one stream and wakes the scan task on each event, until it ends or [`REFRESH`] passes.
-async fn follow(config: &Map<String, Value>, wake: &Notify, catch_up: bool) -> Ended {
+async fn follow(
+    config: &Result<IntegrationConfig, IntegrationError>,
+    wake: &Notify,
+    catch_up: bool,
+) -> Ended {
     let docker = match connect(config).await {
         Ok(d) => d,
         Err(e) => return Ended::Dropped(e.to_string()),
@@ -136,8 +140,16 @@ async fn follow(config: &Map<String, Value>, wake: &Notify, catch_up: bool) -> E
 }
 
 /// A client that has just answered a ping (so "connected" means the engine is really there).
-async fn connect(config: &Map<String, Value>) -> Result<bollard::Docker, IntegrationError> {
-    let client = DockerClient::new(config)?;
+async fn connect(
+    config: &Result<IntegrationConfig, IntegrationError>,
+) -> Result<bollard::Docker, IntegrationError> {
+    let config = config.as_ref().map_err(Clone::clone)?;
+    let IntegrationConfig::Docker(docker) = config else {
+        return Err(IntegrationError::Config(
+            "only a Docker engine has an event stream".into(),
+        ));
+    };
+    let client = DockerClient::new(docker, config.request_timeout())?;
     client.reachable().await
 }
 

@@ -9,18 +9,20 @@ pub mod scheduler;
 pub mod sources;
 
 use crate::instances::store::InstanceRow;
+use crate::instances::IntegrationConfig;
 use model::{ScanSummary, SourceIssue, SourceOutcome};
 use sources::FetchContext;
+use sources::IntegrationError;
 use sqlx::SqlitePool;
 use std::time::Instant;
 
-/// Scans one instance with `config` (its effective configuration) and records the outcome on it;
-/// reading the upstream may take at most `deadline`.
+/// Scans one instance with `config` (its effective configuration, or why the stored one cannot be
+/// read) and records the outcome on it; reading the upstream may take at most `deadline`.
 /// Returns the summary, or the error that stopped the scan (also recorded).
 pub async fn scan_instance(
     pool: &SqlitePool,
     row: &InstanceRow,
-    config: &serde_json::Map<String, serde_json::Value>,
+    config: Result<IntegrationConfig, IntegrationError>,
     host_ip: Option<String>,
     deadline: std::time::Duration,
 ) -> Result<ScanSummary, String> {
@@ -28,14 +30,13 @@ pub async fn scan_instance(
     let ctx = FetchContext {
         instance_name: row.instance.name.clone(),
         public_host: config
-            .get("public_host")
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .as_ref()
+            .ok()
+            .and_then(|c| c.public_host())
             .map(str::to_string),
         host_ip,
     };
-    let client = sources::client_for(row.instance.instance_type, config);
+    let client = config.and_then(|c| sources::client_for(&c));
     let fetched = match &client {
         Ok(client) => {
             // Reading is bounded as a whole (a client that bounds itself, a host scan, may need

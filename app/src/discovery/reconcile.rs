@@ -598,7 +598,7 @@ pub async fn apply(
                     port_protocol: e.key.2,
                     description: e.description.clone(),
                     order: e.order,
-                    source: source.to_string(),
+                    source: crate::ports::PortSource::parse(source),
                     is_immutable: true,
                     discovered_by: vec![crate::model::Discovery {
                         instance_id,

@@ -445,7 +445,7 @@ impl ScanManager {
         let result = super::scan_instance(
             self.inner.instances.pool(),
             &row,
-            &config,
+            config,
             self.inner.host_ip.clone(),
             SCAN_DEADLINE,
         )

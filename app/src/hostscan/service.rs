@@ -276,7 +276,10 @@ impl Scans {
                 port_protocol: Protocol::Tcp,
                 description: describe(*port),
             };
-            ids.push(crate::ports::store::insert(&mut tx, &spec, "scan", None).await?);
+            ids.push(
+                crate::ports::store::insert(&mut tx, &spec, &crate::ports::PortSource::Scan, None)
+                    .await?,
+            );
         }
         record(
             &mut tx,

@@ -7,11 +7,11 @@ use crate::error::ServiceError;
 use crate::events::{EventBus, LiveEvent};
 use crate::instances::store::{self as store, InstanceRow};
 use crate::instances::{
-    generate_name, redact_config, validate_instance, InstanceState, InstanceStatus, InstanceType,
-    InstanceView,
+    generate_name, redact_config, validate_instance, InstanceState, InstanceStatus, InstanceView,
+    IntegrationConfig,
 };
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -180,17 +180,22 @@ impl InstanceManager {
         &self.pool
     }
 
-    /// The configuration a client uses: the stored one, with `DOCKER_HOST` applied to "Default Docker".
-    pub fn effective_config(&self, row: &InstanceRow) -> Map<String, Value> {
-        let mut config = row.instance.config.clone();
-        if let Some(host) = &self.docker_host_override {
-            if row.instance.instance_type == InstanceType::Docker
-                && row.instance.name == DEFAULT_DOCKER_NAME
-            {
-                config.insert("host".into(), Value::String(host.clone()));
+    /// The configuration a client uses: the stored one, typed, with `DOCKER_HOST` applied to
+    /// "Default Docker".
+    pub fn effective_config(
+        &self,
+        row: &InstanceRow,
+    ) -> Result<IntegrationConfig, IntegrationError> {
+        let mut config = IntegrationConfig::parse(row.instance.instance_type, &row.instance.config)
+            .map_err(IntegrationError::Config)?;
+        if let (Some(host), IntegrationConfig::Docker(docker)) =
+            (&self.docker_host_override, &mut config)
+        {
+            if row.instance.name == DEFAULT_DOCKER_NAME {
+                docker.host = host.clone();
             }
         }
-        config
+        Ok(config)
     }
 
     pub fn view(&self, row: &InstanceRow) -> InstanceView {
@@ -273,10 +278,10 @@ impl InstanceManager {
         let others = self.other_names(None).await?;
         let mut spec = validate_instance(input, None, &others).map_err(ServiceError::Validation)?;
         if spec.name.is_empty() {
-            spec.name = generate_name(spec.instance_type, &spec.config, &others);
+            spec.name = generate_name(&spec.config, &others);
         }
         let id = store::insert(&self.pool, &spec).await?;
-        tracing::info!(id, name = %spec.name, r#type = spec.instance_type.as_str(), "integration created");
+        tracing::info!(id, name = %spec.name, r#type = spec.instance_type().as_str(), "integration created");
         self.notify(InstanceChange::Saved(id)).await;
         self.get(id).await
     }
@@ -318,9 +323,10 @@ impl InstanceManager {
     /// Tests a saved instance's connection.
     pub async fn test_saved(&self, id: i64) -> Result<TestOutcome, ServiceError> {
         let row = self.row(id).await?;
-        Ok(self
-            .test_config(row.instance.instance_type, &self.effective_config(&row))
-            .await)
+        Ok(match self.effective_config(&row) {
+            Ok(config) => self.test_config(&config).await,
+            Err(e) => Err(e).into(),
+        })
     }
 
     /// Tests unsaved form values. With `id`, omitted secrets come from that stored instance.
@@ -348,12 +354,12 @@ impl InstanceManager {
                     .map_err(ServiceError::Validation)?
             }
         };
-        Ok(self.test_config(spec.instance_type, &spec.config).await)
+        Ok(self.test_config(&spec.config).await)
     }
 
-    async fn test_config(&self, t: InstanceType, config: &Map<String, Value>) -> TestOutcome {
+    async fn test_config(&self, config: &IntegrationConfig) -> TestOutcome {
         let _permit = self.tests.acquire().await.ok();
-        match sources::client_for(t, config) {
+        match sources::client_for(config) {
             Ok(client) => client.test().await.into(),
             Err(e) => Err(e).into(),
         }

@@ -1,6 +1,7 @@
 //! Integration instances as both sides see them: types, their field schemas, validated specs and the
 //! redacted view the API returns. Validation of instance input lives here, once.
 
+pub mod config;
 #[cfg(feature = "ssr")]
 pub mod manager;
 #[cfg(feature = "ssr")]
@@ -8,6 +9,10 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub use manager::{
     DeleteSummary, InstanceChange, InstanceManager, Notice, TestOutcome, DEFAULT_DOCKER_NAME,
+};
+
+pub use config::{
+    DockerConfig, HostScanConfig, IntegrationConfig, KomodoConfig, PortainerConfig, Ports, Secret,
 };
 
 use crate::address::Address;
@@ -308,16 +313,21 @@ fn stored_secret(config: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
-/// A validated instance, ready to store. `config` holds every field of the type's schema
-/// (secrets included), with defaults filled in. Its `Debug` shows secrets as `<name>_set`.
-#[derive(Clone, PartialEq)]
+/// A validated instance, ready to store: its configuration typed, every field there, defaults
+/// filled in. Its `Debug` shows secrets only as set or unset.
+#[derive(Clone, Debug, PartialEq)]
 pub struct InstanceSpec {
     pub name: String,
-    pub instance_type: InstanceType,
     pub enabled: bool,
     pub auto_detect: bool,
     pub scan_interval: i64,
-    pub config: Map<String, Value>,
+    pub config: IntegrationConfig,
+}
+
+impl InstanceSpec {
+    pub fn instance_type(&self) -> InstanceType {
+        self.config.instance_type()
+    }
 }
 
 /// The stored state an update starts from. Its `Debug` shows secrets as `<name>_set`.
@@ -332,34 +342,20 @@ pub struct ExistingInstance {
     pub config: Map<String, Value>,
 }
 
-// A stored key must not reach a log line through `{:?}`: both show the redacted configuration.
-macro_rules! debug_redacted {
-    ($ty:ident { $($field:ident),* }) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty))
-                    $(.field(stringify!($field), &self.$field))*
-                    .field("config", &redact_config(self.instance_type, &self.config))
-                    .finish()
-            }
-        }
-    };
+// A stored key must not reach a log line through `{:?}`: it shows the redacted configuration.
+impl std::fmt::Debug for ExistingInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExistingInstance")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("instance_type", &self.instance_type)
+            .field("enabled", &self.enabled)
+            .field("auto_detect", &self.auto_detect)
+            .field("scan_interval", &self.scan_interval)
+            .field("config", &redact_config(self.instance_type, &self.config))
+            .finish()
+    }
 }
-debug_redacted!(InstanceSpec {
-    name,
-    instance_type,
-    enabled,
-    auto_detect,
-    scan_interval
-});
-debug_redacted!(ExistingInstance {
-    id,
-    name,
-    instance_type,
-    enabled,
-    auto_detect,
-    scan_interval
-});
 
 fn as_bool(v: &Value) -> Option<bool> {
     match v {
@@ -514,14 +510,23 @@ pub fn validate_instance(
     };
 
     match instance_type {
-        Some(instance_type) if errors.is_empty() => Ok(InstanceSpec {
-            name,
-            instance_type,
-            enabled,
-            auto_detect,
-            scan_interval,
-            config,
-        }),
+        Some(instance_type) if errors.is_empty() => {
+            // Everything the schema names has been checked: the typed form cannot fail here, but
+            // if the two ever disagree the answer is an error on the body, never a panic.
+            match IntegrationConfig::parse(instance_type, &config) {
+                Ok(config) => Ok(InstanceSpec {
+                    name,
+                    enabled,
+                    auto_detect,
+                    scan_interval,
+                    config,
+                }),
+                Err(e) => {
+                    push_error(&mut errors, "config", e);
+                    Err(errors)
+                }
+            }
+        }
         _ => Err(errors),
     }
 }
@@ -747,16 +752,14 @@ fn bind_secrets_to_target(
 }
 
 /// The name a new instance gets when none is given: "Docker @ nas.lan", else "Docker", "Docker 2"…
-pub fn generate_name(t: InstanceType, config: &Map<String, Value>, taken: &[String]) -> String {
+pub fn generate_name(config: &IntegrationConfig, taken: &[String]) -> String {
     let is_free = |n: &str| {
         !taken
             .iter()
             .any(|o| o.trim().to_lowercase() == n.to_lowercase())
     };
-    let address = config
-        .get(target_field(t))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let t = config.instance_type();
+    let address = config.target();
     let host = match t {
         InstanceType::HostScan => Some(address.trim().to_string()).filter(|a| !a.is_empty()),
         _ => Address::host_of(address),
@@ -864,8 +867,8 @@ mod tests {
         assert_eq!(spec.name, "Edge");
         assert_eq!(spec.scan_interval, 300);
         assert!(spec.enabled && spec.auto_detect);
-        assert_eq!(spec.config["host"], json!(DEFAULT_DOCKER_HOST));
-        assert_eq!(spec.config["timeout"], json!(30));
+        assert_eq!(spec.config.to_map()["host"], json!(DEFAULT_DOCKER_HOST));
+        assert_eq!(spec.config.to_map()["timeout"], json!(30));
     }
 
     #[test]
@@ -955,7 +958,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(spec.config["api_key"], json!("secret-1"));
+        assert_eq!(spec.config.to_map()["api_key"], json!("secret-1"));
         assert_eq!(spec.scan_interval, 600);
         let spec = validate_instance(
             &json!({"config": {"api_key": "secret-2"}}),
@@ -963,7 +966,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(spec.config["api_key"], json!("secret-2"));
+        assert_eq!(spec.config.to_map()["api_key"], json!("secret-2"));
         let e = validate_instance(&json!({"type": "docker"}), Some(&existing), &[]).unwrap_err();
         assert!(e["type"][0].contains("cannot be changed"));
         let e = validate_instance(&json!({"name": " "}), Some(&existing), &[]).unwrap_err();
@@ -972,19 +975,19 @@ mod tests {
 
     #[test]
     fn names_are_generated_from_the_address() {
-        let cfg = |k: &str, v: &str| json!({ k: v }).as_object().unwrap().clone();
+        let cfg = |t: InstanceType, k: &str, v: &str| {
+            IntegrationConfig::parse(t, json!({ k: v }).as_object().unwrap()).unwrap()
+        };
         assert_eq!(
             generate_name(
-                InstanceType::Docker,
-                &cfg("host", "tcp://nas.lan:2375"),
+                &cfg(InstanceType::Docker, "host", "tcp://nas.lan:2375"),
                 &[]
             ),
             "Docker @ nas.lan"
         );
         assert_eq!(
             generate_name(
-                InstanceType::Portainer,
-                &cfg("url", "https://10.0.0.5:9443/"),
+                &cfg(InstanceType::Portainer, "url", "https://10.0.0.5:9443/"),
                 &[]
             ),
             "Portainer @ 10.0.0.5"
@@ -992,8 +995,7 @@ mod tests {
         let taken = vec!["docker".to_string(), "Docker 2".to_string()];
         assert_eq!(
             generate_name(
-                InstanceType::Docker,
-                &cfg("host", DEFAULT_DOCKER_HOST),
+                &cfg(InstanceType::Docker, "host", DEFAULT_DOCKER_HOST),
                 &taken
             ),
             "Docker 3"
@@ -1001,8 +1003,7 @@ mod tests {
         let taken = vec!["Docker @ nas.lan".to_string()];
         assert_eq!(
             generate_name(
-                InstanceType::Docker,
-                &cfg("host", "tcp://nas.lan:2375"),
+                &cfg(InstanceType::Docker, "host", "tcp://nas.lan:2375"),
                 &taken
             ),
             "Docker"
@@ -1043,14 +1044,14 @@ mod tests {
             &komodo,
         )
         .unwrap();
-        assert_eq!(ok.config["api_secret"], "s2");
+        assert_eq!(ok.config.to_map()["api_secret"], "s2");
         // The same address, written differently, keeps them; a read sent back is accepted.
         let same = moved(
             json!({"config": {"url": "https://K.lan/", "api_key_set": true}}),
             &komodo,
         )
         .unwrap();
-        assert_eq!(same.config["api_key"], "k");
+        assert_eq!(same.config.to_map()["api_key"], "k");
         // Docker: the TLS client key path is write-only and bound to the host.
         let docker = stored(
             InstanceType::Docker,
@@ -1084,6 +1085,28 @@ mod tests {
             Value::Object(r),
             json!({"url": "https://k", "api_key_set": true, "api_secret_set": false})
         );
+        // Neither a validated spec nor a stored row shows a secret through `{:?}`.
+        let spec = validate_instance(
+            &json!({"type": "komodo", "config": {"url": "https://k", "api_key": "K-77", "api_secret": "S-88"}}),
+            None,
+            &[],
+        )
+        .unwrap();
+        let stored = ExistingInstance {
+            id: 1,
+            name: "k".into(),
+            instance_type: InstanceType::Komodo,
+            enabled: true,
+            auto_detect: true,
+            scan_interval: 300,
+            config: spec.config.to_map(),
+        };
+        for shown in [format!("{spec:?}"), format!("{stored:?}")] {
+            assert!(
+                !shown.contains("K-77") && !shown.contains("S-88"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

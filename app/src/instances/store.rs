@@ -94,11 +94,11 @@ pub async fn insert(pool: &SqlitePool, spec: &InstanceSpec) -> Result<i64, Store
         "INSERT INTO docker_instance (name, type, enabled, auto_detect, scan_interval, config) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&spec.name)
-    .bind(spec.instance_type.as_str())
+    .bind(spec.instance_type().as_str())
     .bind(spec.enabled)
     .bind(spec.auto_detect)
     .bind(spec.scan_interval)
-    .bind(Value::Object(spec.config.clone()).to_string())
+    .bind(Value::Object(spec.config.to_map()).to_string())
     .fetch_one(pool)
     .await
     .map_err(StoreError::from)
@@ -114,7 +114,7 @@ pub async fn update(pool: &SqlitePool, id: i64, spec: &InstanceSpec) -> Result<(
     .bind(spec.enabled)
     .bind(spec.auto_detect)
     .bind(spec.scan_interval)
-    .bind(Value::Object(spec.config.clone()).to_string())
+    .bind(Value::Object(spec.config.to_map()).to_string())
     .bind(id)
     .execute(pool)
     .await

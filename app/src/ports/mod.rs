@@ -55,6 +55,68 @@ impl std::fmt::Display for Protocol {
     }
 }
 
+/// Where an entry came from. Stored and sent as its lower-case name (the legacy `source` column);
+/// a value this version does not know (a database written by something else) is kept as it is,
+/// shown and exported unchanged, rather than refused or rewritten.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PortSource {
+    /// Entered by the user (also what an empty legacy column means).
+    #[default]
+    Manual,
+    Docker,
+    Portainer,
+    Komodo,
+    /// Found by a host port scan.
+    Scan,
+    /// Brought in by an import.
+    Import,
+    Other(String),
+}
+
+impl PortSource {
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "manual" => PortSource::Manual,
+            "docker" => PortSource::Docker,
+            "portainer" => PortSource::Portainer,
+            "komodo" => PortSource::Komodo,
+            "scan" => PortSource::Scan,
+            "import" => PortSource::Import,
+            _ => PortSource::Other(s.trim().to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            PortSource::Manual => "manual",
+            PortSource::Docker => "docker",
+            PortSource::Portainer => "portainer",
+            PortSource::Komodo => "komodo",
+            PortSource::Scan => "scan",
+            PortSource::Import => "import",
+            PortSource::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for PortSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PortSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PortSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PortSource::parse(&String::deserialize(d)?))
+    }
+}
+
 pub const DESCRIPTION_MAX: usize = 100;
 pub const NICKNAME_MAX: usize = 50;
 
@@ -269,6 +331,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn sources_parse_from_the_stored_column_and_keep_what_they_do_not_know() {
+        assert_eq!(PortSource::parse(""), PortSource::Manual);
+        assert_eq!(PortSource::parse(" Docker "), PortSource::Docker);
+        assert_eq!(PortSource::parse("scan"), PortSource::Scan);
+        let other = PortSource::parse("caddy");
+        assert_eq!(other, PortSource::Other("caddy".into()));
+        assert_eq!(other.as_str(), "caddy");
+        for s in [
+            "manual",
+            "docker",
+            "portainer",
+            "komodo",
+            "scan",
+            "import",
+            "caddy",
+        ] {
+            let parsed: PortSource = serde_json::from_value(json!(s)).unwrap();
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), json!(s));
+        }
+    }
+
+    #[test]
     fn manual_entries() {
         let spec = validate_port(
             &json!({"ip_address": " 192.168.1.5 ", "port_number": "8080", "port_protocol": "udp", "description": "Web"}),
@@ -333,7 +417,7 @@ mod tests {
             port_protocol: Protocol::Tcp,
             description: "jellyfin (8096/tcp)".into(),
             order: 0,
-            source: "docker".into(),
+            source: PortSource::Docker,
             is_immutable: true,
             discovered_by: vec![],
             tags: vec![],

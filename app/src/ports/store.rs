@@ -2,7 +2,7 @@
 
 use crate::db::error::StoreError;
 use crate::model::{Discovery, PortEntry};
-use crate::ports::{PortSpec, Protocol};
+use crate::ports::{PortSource, PortSpec, Protocol};
 use sqlx::{Row, SqlitePool};
 
 const SELECT: &str = r#"
@@ -64,7 +64,8 @@ fn row_to_entry(row: &sqlx::sqlite::SqliteRow) -> Option<PortEntry> {
             .try_get::<Option<String>, _>("source")
             .ok()
             .flatten()
-            .unwrap_or_else(|| "manual".into()),
+            .map(|s| PortSource::parse(&s))
+            .unwrap_or_default(),
         is_immutable: row
             .try_get::<Option<bool>, _>("is_immutable")
             .ok()
@@ -108,7 +109,7 @@ struct RawEntry {
     #[serde(default)]
     order: Option<i64>,
     #[serde(default)]
-    source: Option<String>,
+    source: Option<PortSource>,
     #[serde(default)]
     is_immutable: Option<i64>,
     #[serde(default)]
@@ -225,7 +226,7 @@ async fn list_where<'e>(
                 port_protocol,
                 description: r.description.unwrap_or_default(),
                 order: r.order.unwrap_or(0),
-                source: r.source.unwrap_or_else(|| "manual".into()),
+                source: r.source.unwrap_or_default(),
                 is_immutable: r.is_immutable.unwrap_or(0) != 0,
                 discovered_by: r.discovered_by,
                 tags: r.tags,
@@ -304,14 +305,14 @@ pub async fn insert_manual(
     conn: &mut sqlx::SqliteConnection,
     spec: &PortSpec,
 ) -> Result<i64, StoreError> {
-    insert(conn, spec, "manual", None).await
+    insert(conn, spec, &PortSource::Manual, None).await
 }
 
-/// Adds an entry of `source` (`manual`, `import`) at `order`, or at the end of its host's list.
+/// Adds a user's entry (`source`: manual, import, scan) at `order`, or at the end of its host's list.
 pub async fn insert(
     conn: &mut sqlx::SqliteConnection,
     spec: &PortSpec,
-    source: &str,
+    source: &PortSource,
     order: Option<i64>,
 ) -> Result<i64, StoreError> {
     crate::hosts::store::ensure(&mut *conn, &[spec.ip_address.as_str()]).await?;
@@ -331,7 +332,7 @@ pub async fn insert(
     .bind(spec.port_protocol.as_str())
     .bind(&spec.description)
     .bind(order)
-    .bind(source)
+    .bind(source.as_str())
     .fetch_one(conn)
     .await
     .map_err(StoreError::from)

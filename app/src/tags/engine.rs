@@ -124,7 +124,7 @@ impl Compiled {
                 Condition::DescriptionContains(v) => contains(&p.description, v),
                 Condition::NicknameContains(v) => contains(nickname, v),
                 Condition::Source(SourceMatch::Kind(k)) => {
-                    p.source.eq_ignore_ascii_case(k)
+                    p.source.as_str().eq_ignore_ascii_case(k)
                         || p.discovered_by
                             .iter()
                             .any(|d| d.instance_type.eq_ignore_ascii_case(k))
@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn sources_match_types_and_instances() {
         let mut e = entry(1, "10.0.0.5", 80, Protocol::Tcp, "x");
-        e.source = "docker".into();
+        e.source = crate::ports::PortSource::Docker;
         e.is_immutable = true;
         e.discovered_by = vec![Discovery {
             instance_id: 7,

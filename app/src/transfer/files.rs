@@ -279,7 +279,7 @@ pub fn write_csv(entries: &[crate::model::PortEntry]) -> String {
             cell(e.nickname.as_deref().unwrap_or_default()),
             cell(&tags.join("; ")),
             e.order.to_string(),
-            e.source.clone(),
+            e.source.to_string(),
             cell(&integrations(e).join("; ")),
         ]);
     }

@@ -244,7 +244,13 @@ pub async fn import(pool: &SqlitePool, input: &Value) -> Result<ImportReport, Se
         let tag_ids = crate::tags::service::ids_by_name(&mut tx, &names).await?;
         let mut ids = Vec::with_capacity(ready.len());
         for r in &ready {
-            let id = crate::ports::store::insert(&mut tx, &r.spec, "import", r.order).await?;
+            let id = crate::ports::store::insert(
+                &mut tx,
+                &r.spec,
+                &crate::ports::PortSource::Import,
+                r.order,
+            )
+            .await?;
             let tags: Vec<i64> = r
                 .tags
                 .iter()

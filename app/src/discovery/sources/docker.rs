@@ -1,10 +1,11 @@
 //! The Docker Engine client (bollard): unix sockets, plain TCP/HTTP (socket proxies included) and TLS.
 
-use super::{text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport};
+use super::{FetchContext, IntegrationClient, IntegrationError, TestReport};
 use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
+use crate::instances::DockerConfig;
 use bollard::Docker;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
@@ -49,15 +50,14 @@ fn describe(e: bollard::errors::Error, address: &str, timeout: Duration) -> Inte
 }
 
 impl DockerClient {
-    pub fn new(config: &Map<String, Value>) -> Result<Self, IntegrationError> {
-        let address = text(config, "host").to_string();
-        let timeout = timeout_of(config);
+    pub fn new(config: &DockerConfig, timeout: Duration) -> Result<Self, IntegrationError> {
+        let address = config.host.clone();
         let secs = timeout.as_secs();
         let version = bollard::API_DEFAULT_VERSION;
         let (ca, cert, key) = (
-            text(config, "tls_ca"),
-            text(config, "tls_cert"),
-            text(config, "tls_key"),
+            config.tls_ca.as_str(),
+            config.tls_cert.as_str(),
+            config.tls_key.expose(),
         );
         let docker = if let Some(path) = address.strip_prefix("unix://") {
             Docker::connect_with_socket(path, secs, version)

@@ -4,11 +4,12 @@
 //! (`source = scan`), a port that stops answering turns stale and comes back with the same id, and
 //! manual entries on the host are never touched. Only fetching differs.
 
-use super::{text, FetchContext, IntegrationClient, IntegrationError, TestReport};
+use super::{FetchContext, IntegrationClient, IntegrationError, TestReport};
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
 use crate::hostscan::scanner::{self, Ended, Progress};
-use crate::hostscan::{describe, PortSet, CONCURRENCY_BOUNDS, TIMEOUT_BOUNDS};
-use serde_json::{json, Map, Value};
+use crate::hostscan::{describe, PortSet};
+use crate::instances::HostScanConfig;
+use serde_json::json;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -19,27 +20,17 @@ pub struct HostScanClient {
     concurrency: usize,
 }
 
-fn number(config: &Map<String, Value>, key: &str, (min, max, default): (i64, i64, i64)) -> i64 {
-    config
-        .get(key)
-        .and_then(Value::as_i64)
-        .unwrap_or(default)
-        .clamp(min, max)
-}
-
 impl HostScanClient {
-    pub fn new(config: &Map<String, Value>) -> Result<Self, IntegrationError> {
-        let address = text(config, "address").trim().to_string();
+    pub fn new(config: &HostScanConfig) -> Result<Self, IntegrationError> {
+        let address = config.address.trim().to_string();
         if address.is_empty() {
             return Err(IntegrationError::Config("no address to scan".into()));
         }
-        let ports = PortSet::parse(text(config, "ports"))
-            .map_err(|e| IntegrationError::Config(format!("ports: {e}")))?;
         Ok(Self {
             address,
-            ports,
-            timeout: Duration::from_millis(number(config, "timeout_ms", TIMEOUT_BOUNDS) as u64),
-            concurrency: number(config, "concurrency", CONCURRENCY_BOUNDS) as usize,
+            ports: config.ports.set().clone(),
+            timeout: config.timeout(),
+            concurrency: config.concurrency(),
         })
     }
 

@@ -1,11 +1,10 @@
 //! The Komodo Core client (reqwest): `POST /read` calls with the API key and secret.
 
 use super::http::{base, client, send, upstream_message};
-use super::{
-    read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
-};
+use super::{read_sources, FetchContext, IntegrationClient, IntegrationError, TestReport};
 use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
+use crate::instances::KomodoConfig;
 use serde::Deserialize;
 
 /// Servers read at once.
@@ -43,7 +42,7 @@ struct KomodoContainer {
     #[serde(default)]
     ports: Option<Vec<RawPort>>,
 }
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::time::Duration;
 
 pub struct KomodoClient {
@@ -55,13 +54,12 @@ pub struct KomodoClient {
 }
 
 impl KomodoClient {
-    pub fn new(config: &Map<String, Value>) -> Result<Self, IntegrationError> {
-        let timeout = timeout_of(config);
+    pub fn new(config: &KomodoConfig, timeout: Duration) -> Result<Self, IntegrationError> {
         Ok(Self {
             http: client(timeout, true)?,
-            url: base(text(config, "url")),
-            api_key: text(config, "api_key").to_string(),
-            api_secret: text(config, "api_secret").to_string(),
+            url: base(&config.url),
+            api_key: config.api_key.expose().to_string(),
+            api_secret: config.api_secret.expose().to_string(),
             timeout,
         })
     }

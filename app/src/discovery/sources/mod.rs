@@ -10,9 +10,9 @@ pub mod portainer;
 
 use crate::address::Address;
 use crate::discovery::model::Source;
-use crate::instances::InstanceType;
+use crate::instances::IntegrationConfig;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// What a successful connection test shows the user.
@@ -100,29 +100,16 @@ where
     sources
 }
 
-pub(crate) fn text<'a>(config: &'a Map<String, Value>, key: &str) -> &'a str {
-    config.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// The instance's timeout (seconds), within 5–120, default 30.
-pub(crate) fn timeout_of(config: &Map<String, Value>) -> Duration {
-    let secs = config
-        .get("timeout")
-        .and_then(Value::as_i64)
-        .unwrap_or(crate::instances::TIMEOUT_DEFAULT)
-        .clamp(crate::instances::TIMEOUT_MIN, crate::instances::TIMEOUT_MAX);
-    Duration::from_secs(secs as u64)
-}
-
-/// Builds the client an instance of `instance_type` with `config` needs.
+/// Builds the client a configuration needs: its variant picks the client, and each client takes
+/// only its own variant.
 pub fn client_for(
-    instance_type: InstanceType,
-    config: &Map<String, Value>,
+    config: &IntegrationConfig,
 ) -> Result<Box<dyn IntegrationClient>, IntegrationError> {
-    Ok(match instance_type {
-        InstanceType::Docker => Box::new(docker::DockerClient::new(config)?),
-        InstanceType::Portainer => Box::new(portainer::PortainerClient::new(config)?),
-        InstanceType::Komodo => Box::new(komodo::KomodoClient::new(config)?),
-        InstanceType::HostScan => Box::new(hostscan::HostScanClient::new(config)?),
+    let timeout = config.request_timeout();
+    Ok(match config {
+        IntegrationConfig::Docker(c) => Box::new(docker::DockerClient::new(c, timeout)?),
+        IntegrationConfig::Portainer(c) => Box::new(portainer::PortainerClient::new(c, timeout)?),
+        IntegrationConfig::Komodo(c) => Box::new(komodo::KomodoClient::new(c, timeout)?),
+        IntegrationConfig::HostScan(c) => Box::new(hostscan::HostScanClient::new(c)?),
     })
 }

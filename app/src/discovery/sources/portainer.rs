@@ -1,13 +1,12 @@
 //! The Portainer client (reqwest): reachability, API key check, environments and their containers.
 
 use super::http::{base, client, send, upstream_message};
-use super::{
-    read_sources, text, timeout_of, FetchContext, IntegrationClient, IntegrationError, TestReport,
-};
+use super::{read_sources, FetchContext, IntegrationClient, IntegrationError, TestReport};
 use crate::address::Address;
 use crate::discovery::model::{Container, RawPort, Source, SourceOutcome};
+use crate::instances::PortainerConfig;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Environments read at once.
@@ -60,21 +59,13 @@ const AGENT: i64 = 2;
 const EDGE_AGENT: i64 = 4;
 
 impl PortainerClient {
-    pub fn new(config: &Map<String, Value>) -> Result<Self, IntegrationError> {
-        let timeout = timeout_of(config);
-        let verify = config
-            .get("verify_ssl")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+    pub fn new(config: &PortainerConfig, timeout: Duration) -> Result<Self, IntegrationError> {
         Ok(Self {
-            http: client(timeout, verify)?,
-            url: base(text(config, "url")),
-            api_key: text(config, "api_key").to_string(),
+            http: client(timeout, config.verify_ssl)?,
+            url: base(&config.url),
+            api_key: config.api_key.expose().to_string(),
             timeout,
-            include_edge: config
-                .get("include_edge")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            include_edge: config.include_edge,
         })
     }
 

@@ -784,7 +784,7 @@ fn PortRow(port: PortEntry, group: usize, index: usize, filtering: bool) -> impl
         .map(|d| d.name.clone())
         .collect::<Vec<_>>()
     {
-        names if names.is_empty() => port.source.clone(),
+        names if names.is_empty() => port.source.to_string(),
         names => format!("{} · {}", port.source, names.join(", ")),
     };
     let can_delete = !port.is_reported();

@@ -118,7 +118,7 @@ async fn list_default_containers(m: &InstanceManager) -> Result<Response, ApiErr
         instance_name: row.instance.name.clone(),
         ..Default::default()
     };
-    let fetched = match app::discovery::sources::client_for(InstanceType::Docker, &config) {
+    let fetched = match config.and_then(|c| app::discovery::sources::client_for(&c)) {
         Ok(client) => client.fetch(&ctx).await,
         Err(e) => Err(e),
     };
