@@ -1,11 +1,10 @@
 //! One instance block: name, type, status, last scan, counts, auto-scan, and its actions.
 
 use super::integrations::{ask_delete, Section};
-use crate::api::scan_instance;
+use crate::api::ScanInstance;
 use crate::components::time::{every, relative};
 use crate::instances::{InstanceState, InstanceView};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 fn plural(n: i64, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
@@ -64,7 +63,9 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
             // Gone from the list: the block is about to be removed; keep what it showed.
             .unwrap_or_else(|| previous.cloned().unwrap_or_else(|| instance.clone()))
     });
-    let busy = move || section.scanning.with(|s| s.contains(&id));
+    let scan_action = ServerAction::<ScanInstance>::new();
+    let pending = scan_action.pending();
+    let busy = move || pending.get();
     let state = move || {
         if busy() {
             InstanceState::Scanning
@@ -73,26 +74,24 @@ pub fn InstanceBlock(instance: InstanceView) -> impl IntoView {
         }
     };
     let scan = move |_| {
-        section.scanning.update(|s| {
-            s.insert(id);
-        });
         section.results.update(|r| {
             r.remove(&id);
         });
-        spawn_local(async move {
-            let outcome = match scan_instance(id).await {
-                Ok(o) => (o.ok, o.message),
-                Err(e) => (false, e.to_string()),
-            };
-            section.results.update(|r| {
-                r.insert(id, outcome);
-            });
-            section.scanning.update(|s| {
-                s.remove(&id);
-            });
-            section.reload();
-        });
+        scan_action.dispatch(ScanInstance { id });
     };
+    Effect::new(move |_| {
+        let Some(answer) = scan_action.value().get() else {
+            return;
+        };
+        let outcome = match answer {
+            Ok(o) => (o.ok, o.message),
+            Err(e) => (false, e.to_string()),
+        };
+        section.results.update(|r| {
+            r.insert(id, outcome);
+        });
+        section.reload();
+    });
     let itype = i.with_untracked(|i| i.instance_type);
     let name = move || i.with(|i| i.name.clone());
     let last_scan = move || {

@@ -1,8 +1,10 @@
 //! The add/edit integration modal: step 1 picks the type, step 2 takes the common and the type's fields
 //! (rendered from the type schema), tests the connection, validates (shared rules) and saves.
+//! Testing and saving are server actions: "Testing…"/"Saving…" are their pending states, their answers
+//! are handled in one place each, and the integration list is a resource keyed on the save's version.
 
 use super::integrations::Section;
-use crate::api::{save_instance, test_instance, SaveOutcome};
+use crate::api::{SaveInstance, SaveOutcome, TestInstance};
 use crate::components::checkbox::Checkbox;
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
@@ -13,7 +15,6 @@ use crate::instances::{
 };
 use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
 
 #[derive(Clone, Copy)]
@@ -29,8 +30,8 @@ pub struct ModalState {
     pub fields: RwSignal<Map<String, Value>>,
     pub errors: RwSignal<FieldErrors>,
     pub test: RwSignal<Option<(bool, String)>>,
-    pub testing: RwSignal<bool>,
-    pub saving: RwSignal<bool>,
+    pub test_action: ServerAction<TestInstance>,
+    pub save_action: ServerAction<SaveInstance>,
     pub failure: RwSignal<Option<String>>,
     pub opener: StoredValue<String>,
 }
@@ -83,8 +84,8 @@ impl ModalState {
             fields: RwSignal::new(Map::new()),
             errors: RwSignal::new(FieldErrors::new()),
             test: RwSignal::new(None),
-            testing: RwSignal::new(false),
-            saving: RwSignal::new(false),
+            test_action: ServerAction::new(),
+            save_action: ServerAction::new(),
             failure: RwSignal::new(None),
             opener: StoredValue::new(String::new()),
         }
@@ -94,8 +95,6 @@ impl ModalState {
         self.errors.set(FieldErrors::new());
         self.test.set(None);
         self.failure.set(None);
-        self.testing.set(false);
-        self.saving.set(false);
     }
 
     pub fn open_new(&self, opener: &str) {
@@ -230,19 +229,36 @@ impl ModalState {
     }
 
     fn test_connection(&self) {
-        let me = *self;
-        me.test.set(None);
-        me.testing.set(true);
-        let body = me.input().to_string();
-        spawn_local(async move {
-            match test_instance(body).await {
-                Ok(SaveOutcome::Saved(o)) => me.test.set(Some((o.ok, o.message))),
-                Ok(SaveOutcome::Invalid(e)) => me.show_errors(e),
-                Ok(SaveOutcome::Conflict(m)) => me.test.set(Some((false, m))),
-                Err(e) => me.test.set(Some((false, e.to_string()))),
-            }
-            me.testing.set(false);
+        self.test.set(None);
+        self.test_action.dispatch(TestInstance {
+            body: self.input().to_string(),
         });
+    }
+
+    /// What a connection test answered (run when the test action's value changes).
+    fn tested(&self, answer: Result<SaveOutcome<crate::api::ActionOutcome>, ServerFnError>) {
+        match answer {
+            Ok(SaveOutcome::Saved(o)) => self.test.set(Some((o.ok, o.message))),
+            Ok(SaveOutcome::Invalid(e)) => self.show_errors(e),
+            Ok(SaveOutcome::Conflict(m)) => self.test.set(Some((false, m))),
+            Err(e) => self.test.set(Some((false, e.to_string()))),
+        }
+    }
+
+    /// What saving answered: closed and the block focused once the list (keyed on the save's
+    /// version) has been drawn anew, or the errors beside their fields.
+    fn saved(&self, section: Section, answer: Result<SaveOutcome<InstanceView>, ServerFnError>) {
+        match answer {
+            Ok(SaveOutcome::Saved(_)) => {
+                self.open.set(false);
+                section
+                    .focus_after_reload
+                    .set(Some(self.opener.get_value()));
+            }
+            Ok(SaveOutcome::Invalid(e)) => self.show_errors(e),
+            Ok(SaveOutcome::Conflict(m)) => self.failure.set(Some(m)),
+            Err(e) => self.failure.set(Some(format!("Could not save: {e}"))),
+        }
     }
 
     fn save(&self, section: Section) {
@@ -271,25 +287,13 @@ impl ModalState {
         }
         me.errors.set(FieldErrors::new());
         me.failure.set(None);
-        me.saving.set(true);
         let id = existing.map(|e| e.id);
         if let Some(o) = input.as_object_mut() {
             o.remove("id");
         }
-        let body = input.to_string();
-        spawn_local(async move {
-            match save_instance(id, body).await {
-                Ok(SaveOutcome::Saved(_)) => {
-                    me.open.set(false);
-                    // The block is drawn anew with the saved values: focus its button once it is there.
-                    section.focus_after_reload.set(Some(me.opener.get_value()));
-                    section.reload();
-                }
-                Ok(SaveOutcome::Invalid(e)) => me.show_errors(e),
-                Ok(SaveOutcome::Conflict(m)) => me.failure.set(Some(m)),
-                Err(e) => me.failure.set(Some(format!("Could not save: {e}"))),
-            }
-            me.saving.set(false);
+        me.save_action.dispatch(SaveInstance {
+            id,
+            body: input.to_string(),
         });
     }
 }
@@ -304,6 +308,21 @@ pub fn InstanceModal() -> impl IntoView {
     let section = expect_context::<Section>();
     let m = section.modal;
     let close = move || close_modal(m.open, m.opener);
+    // An answer that arrives after the dialog was closed is not shown in the next one.
+    Effect::new(move |_| {
+        if let Some(answer) = m.test_action.value().get() {
+            if m.open.get_untracked() {
+                m.tested(answer);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(answer) = m.save_action.value().get() {
+            m.saved(section, answer);
+        }
+    });
+    let testing = m.test_action.pending();
+    let saving = m.save_action.pending();
     let title = move || match (m.editing.get(), m.step.get(), m.itype.get()) {
         (Some(e), _, _) => format!("Edit {}", e.name),
         (None, 2, Some(t)) => format!("Add {} Integration", t.label()),
@@ -387,19 +406,19 @@ pub fn InstanceModal() -> impl IntoView {
                         id="test-connection-btn"
                         class="btn btn-outline"
                         hidden=move || m.step.get() != 2
-                        disabled=move || m.testing.get()
+                        disabled=move || testing.get()
                         on:click=move |_| m.test_connection()
                     >
-                        {move || if m.testing.get() { "Testing…" } else { "Test Connection" }}
+                        {move || if testing.get() { "Testing…" } else { "Test Connection" }}
                     </button>
                     <button
                         type="submit"
                         id="save-instance-btn"
                         class="btn btn-success"
                         hidden=move || m.step.get() != 2
-                        disabled=move || m.saving.get()
+                        disabled=move || saving.get()
                     >
-                        {move || if m.saving.get() { "Saving…" } else { "Save" }}
+                        {move || if saving.get() { "Saving…" } else { "Save" }}
                     </button>
                 </div>
         </ModalFrame>

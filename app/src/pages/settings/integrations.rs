@@ -9,7 +9,7 @@ use crate::components::modal::{close_modal, ModalFrame};
 use crate::events::LiveEvent;
 use crate::instances::InstanceView;
 use leptos::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What the section shares with its blocks and modals.
 #[derive(Clone, Copy)]
@@ -18,7 +18,6 @@ pub struct Section {
     pub list: Resource<Result<InstanceList, ServerFnError>>,
     /// Instance id → (ok, message) of its last Scan Now / action.
     pub results: RwSignal<HashMap<i64, (bool, String)>>,
-    pub scanning: RwSignal<HashSet<i64>>,
     pub modal: ModalState,
     pub delete: DeleteState,
     /// Focused once the list has been reloaded and drawn (the element may be new).
@@ -63,8 +62,17 @@ pub struct DeleteState {
 pub fn DockerIntegration() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let delete_action = ServerAction::<DeleteInstance>::new();
+    let modal = ModalState::new();
+    // Saving or deleting refetches the list (the resource is keyed on both actions' versions);
+    // `refresh` is for what happened elsewhere (live events, the clock).
     let list = Resource::new(
-        move || (refresh.get(), delete_action.version().get()),
+        move || {
+            (
+                refresh.get(),
+                delete_action.version().get(),
+                modal.save_action.version().get(),
+            )
+        },
         |_| list_instances(),
     );
     let target = RwSignal::new(None::<(i64, String)>);
@@ -81,8 +89,7 @@ pub fn DockerIntegration() -> impl IntoView {
         refresh,
         list,
         results: RwSignal::new(HashMap::new()),
-        scanning: RwSignal::new(HashSet::new()),
-        modal: ModalState::new(),
+        modal,
         delete: DeleteState {
             open: RwSignal::new(false),
             target,
