@@ -94,7 +94,9 @@ test('keyboard: Space picks up, arrows move (left/right change host), Space drop
   await handle(3001).focus();
   await page.keyboard.press('Space');
   await expect(page.locator('#dnd-live')).toContainText('Picked up, position 1 of 3 on 198.51.100.21');
+  // One step at a time, as a person who listens to each announcement does.
   await page.keyboard.press('ArrowDown');
+  await expect(page.locator('#dnd-live')).toContainText('position 2 of 3');
   await page.keyboard.press('ArrowDown');
   await expect(page.locator('#dnd-live')).toContainText('position 3 of 3');
   await expect(handle(3001)).toBeFocused();

@@ -245,16 +245,12 @@ impl ModalState {
         }
     }
 
-    /// What saving answered: closed and the block focused once the list (keyed on the save's
-    /// version) has been drawn anew, or the errors beside their fields.
-    fn saved(&self, section: Section, answer: Result<SaveOutcome<InstanceView>, ServerFnError>) {
+    /// What saving answered: closed with the focus back on what opened it (the list, keyed on the
+    /// save's version, refetches by itself; blocks are keyed by id, so the block's button stays the
+    /// same element), or the errors beside their fields.
+    fn saved(&self, answer: Result<SaveOutcome<InstanceView>, ServerFnError>) {
         match answer {
-            Ok(SaveOutcome::Saved(_)) => {
-                self.open.set(false);
-                section
-                    .focus_after_reload
-                    .set(Some(self.opener.get_value()));
-            }
+            Ok(SaveOutcome::Saved(_)) => close_modal(self.open, self.opener),
             Ok(SaveOutcome::Invalid(e)) => self.show_errors(e),
             Ok(SaveOutcome::Conflict(m)) => self.failure.set(Some(m)),
             Err(e) => self.failure.set(Some(format!("Could not save: {e}"))),
@@ -318,7 +314,7 @@ pub fn InstanceModal() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(answer) = m.save_action.value().get() {
-            m.saved(section, answer);
+            m.saved(answer);
         }
     });
     let testing = m.test_action.pending();
