@@ -1,7 +1,7 @@
 //! The add/edit integration modal: step 1 picks the type, step 2 takes the common and the type's fields
 //! (rendered from the type schema), tests the connection, validates (shared rules) and saves.
 //! Testing and saving are server actions: "Testing…"/"Saving…" are their pending states, their answers
-//! are handled in one place each, and the integration list is a resource keyed on the save's version.
+//! are handled in one place each.
 
 use super::integrations::Section;
 use crate::api::{SaveInstance, SaveOutcome, TestInstance};
@@ -245,12 +245,19 @@ impl ModalState {
         }
     }
 
-    /// What saving answered: closed with the focus back on what opened it (the list, keyed on the
-    /// save's version, refetches by itself; blocks are keyed by id, so the block's button stays the
-    /// same element), or the errors beside their fields.
-    fn saved(&self, answer: Result<SaveOutcome<InstanceView>, ServerFnError>) {
+    /// What saving answered: closed, the list reloaded and, once it is drawn anew, the focus on what
+    /// opened the dialog; or the errors beside their fields. The reload is asked for here, after the
+    /// focus target is set, rather than keyed on the save's version: a refetch that lands before
+    /// the target is set would leave the focus on the page.
+    fn saved(&self, section: Section, answer: Result<SaveOutcome<InstanceView>, ServerFnError>) {
         match answer {
-            Ok(SaveOutcome::Saved(_)) => close_modal(self.open, self.opener),
+            Ok(SaveOutcome::Saved(_)) => {
+                self.open.set(false);
+                section
+                    .focus_after_reload
+                    .set(Some(self.opener.get_value()));
+                section.reload();
+            }
             Ok(SaveOutcome::Invalid(e)) => self.show_errors(e),
             Ok(SaveOutcome::Conflict(m)) => self.failure.set(Some(m)),
             Err(e) => self.failure.set(Some(format!("Could not save: {e}"))),
@@ -314,7 +321,7 @@ pub fn InstanceModal() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(answer) = m.save_action.value().get() {
-            m.saved(answer);
+            m.saved(section, answer);
         }
     });
     let testing = m.test_action.pending();

@@ -63,16 +63,10 @@ pub fn DockerIntegration() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let delete_action = ServerAction::<DeleteInstance>::new();
     let modal = ModalState::new();
-    // Saving or deleting refetches the list (the resource is keyed on both actions' versions);
-    // `refresh` is for what happened elsewhere (live events, the clock).
+    // Deleting refetches the list (the resource is keyed on the action's version); `refresh` is for
+    // a save (which moves the focus after the redraw) and what happened elsewhere (live events, the clock).
     let list = Resource::new(
-        move || {
-            (
-                refresh.get(),
-                delete_action.version().get(),
-                modal.save_action.version().get(),
-            )
-        },
+        move || (refresh.get(), delete_action.version().get()),
         |_| list_instances(),
     );
     let target = RwSignal::new(None::<(i64, String)>);
