@@ -13,7 +13,6 @@ use super::sources::docker::DockerClient;
 use super::sources::IntegrationError;
 use crate::instances::{InstanceManager, IntegrationConfig};
 use futures::StreamExt;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,7 +110,11 @@ async fn follow(
     wake: &Notify,
     catch_up: bool,
 ) -> Ended {
-    let docker = match connect(config).await {
+    let connected = match config {
+        Ok(config) => connect(config).await,
+        Err(e) => Err(e.clone()),
+    };
+    let docker = match connected {
         Ok(d) => d,
         Err(e) => return Ended::Dropped(e.to_string()),
     };
@@ -140,10 +143,7 @@ async fn follow(
 }
 
 /// A client that has just answered a ping (so "connected" means the engine is really there).
-async fn connect(
-    config: &Result<IntegrationConfig, IntegrationError>,
-) -> Result<bollard::Docker, IntegrationError> {
-    let config = config.as_ref().map_err(Clone::clone)?;
+async fn connect(config: &IntegrationConfig) -> Result<bollard::Docker, IntegrationError> {
     let IntegrationConfig::Docker(docker) = config else {
         return Err(IntegrationError::Config(
             "only a Docker engine has an event stream".into(),

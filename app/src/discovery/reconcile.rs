@@ -534,8 +534,10 @@ pub async fn apply(
     .await?;
 
     let mut created = Vec::new();
-    let source = crate::instances::InstanceType::parse(instance_type)
-        .map_or(instance_type, |t| t.port_source());
+    let source = crate::instances::InstanceType::parse(instance_type).map_or_else(
+        || crate::ports::PortSource::parse(instance_type),
+        |t| t.port_source(),
+    );
     let mut discoveries: Vec<serde_json::Value> = changes
         .discoveries
         .iter()
@@ -575,7 +577,7 @@ pub async fn apply(
             j(4),
             j(5)
         )))
-        .bind(source)
+        .bind(source.as_str())
         .bind(serde_json::Value::Array(rows).to_string())
         .fetch_all(&mut *conn)
         .await?;
@@ -598,7 +600,7 @@ pub async fn apply(
                     port_protocol: e.key.2,
                     description: e.description.clone(),
                     order: e.order,
-                    source: crate::ports::PortSource::parse(source),
+                    source: source.clone(),
                     is_immutable: true,
                     discovered_by: vec![crate::model::Discovery {
                         instance_id,

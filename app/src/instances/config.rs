@@ -307,6 +307,20 @@ mod tests {
     }
 
     #[test]
+    fn the_target_is_the_field_the_schema_binds_secrets_to() {
+        for (t, field) in [
+            (InstanceType::Docker, "host"),
+            (InstanceType::Portainer, "url"),
+            (InstanceType::Komodo, "url"),
+            (InstanceType::HostScan, "address"),
+        ] {
+            let c = IntegrationConfig::parse(t, &map(json!({ field: "nas.lan" }))).unwrap();
+            assert_eq!(c.target(), "nas.lan", "{t:?}");
+            assert_eq!(super::super::target_of(t, &c.to_map()), "nas.lan", "{t:?}");
+        }
+    }
+
+    #[test]
     fn missing_fields_take_the_schema_defaults() {
         let c = IntegrationConfig::parse(InstanceType::HostScan, &map(json!({"address": "nas"})))
             .unwrap();

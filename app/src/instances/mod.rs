@@ -58,10 +58,13 @@ impl InstanceType {
 
     /// The `source` of the entries it discovers: the type, except `scan` for a host scan (the value
     /// tagging rules have always used for scanned ports).
-    pub fn port_source(self) -> &'static str {
+    pub fn port_source(self) -> crate::ports::PortSource {
+        use crate::ports::PortSource;
         match self {
-            Self::HostScan => "scan",
-            other => other.as_str(),
+            Self::Docker => PortSource::Docker,
+            Self::Portainer => PortSource::Portainer,
+            Self::Komodo => PortSource::Komodo,
+            Self::HostScan => PortSource::Scan,
         }
     }
 
