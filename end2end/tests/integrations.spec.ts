@@ -175,3 +175,18 @@ test('a new address asks for the stored key again before it is saved', async ({ 
     await request.delete(`/docker/instances/${inst.id}`);
   }
 });
+
+test('a live update redraws a block in place: the focus stays where it was', async ({ page, request }) => {
+  const inst = await createInstance(request, {
+    type: 'docker', name: 'Stays Put', auto_detect: true, scan_interval: 300, config: { public_host: '192.0.2.79' },
+  });
+  await page.goto('/settings');
+  await hydrated(page);
+  const block = page.locator(`.docker-instance-block[data-instance-id="${inst.id}"]`);
+  await expect(block.locator('.last-scan')).toHaveText('Never');
+  await block.locator('.edit-instance-btn').focus();
+  // A scan started elsewhere (a script, another tab) reaches this page as a live event.
+  await request.post(`/docker/instances/${inst.id}/scan`);
+  await expect(block.locator('.last-scan')).not.toHaveText('Never');
+  await expect(block.locator('.edit-instance-btn')).toBeFocused();
+});

@@ -46,6 +46,26 @@ impl Section {
     }
 }
 
+/// Which of its three forms the integration list takes. The list view follows this, not the list
+/// itself: re-run on every reload (each scan, save, live event), it would draw every block anew, and
+/// the focus a save puts back on its Edit button would fall to the page.
+#[derive(Clone, PartialEq)]
+enum ListShape {
+    Failed(String),
+    Empty,
+    Blocks,
+}
+
+impl ListShape {
+    fn of(list: &Option<Result<InstanceList, ServerFnError>>) -> Self {
+        match list {
+            Some(Err(e)) => Self::Failed(e.to_string()),
+            Some(Ok(l)) if l.instances.is_empty() => Self::Empty,
+            _ => Self::Blocks,
+        }
+    }
+}
+
 /// The delete confirmation: a server action, and the count of entries that go with the instance as a
 /// resource keyed on the instance it asks about.
 #[derive(Clone, Copy)]
@@ -141,11 +161,15 @@ pub fn DockerIntegration() -> impl IntoView {
             </header>
             <div id="docker-instances-container" class="instance-list" aria-live="polite">
                 <Transition fallback=|| view! { <p class="muted">"Loading integrations…"</p> }>
-                    {move || match section.list.get() {
-                        Some(Err(e)) => view! {
-                            <p class="alert alert-error" role="alert">"Could not load integrations: " {e.to_string()}</p>
+                    {
+                        // Created inside the Transition, so reading the list still holds the server's
+                        // rendering until it is there.
+                        let shape = Memo::new(move |_| ListShape::of(&section.list.get()));
+                        move || match shape.get() {
+                        ListShape::Failed(e) => view! {
+                            <p class="alert alert-error" role="alert">"Could not load integrations: " {e}</p>
                         }.into_any(),
-                        Some(Ok(l)) if l.instances.is_empty() => view! {
+                        ListShape::Empty => view! {
                             <div class="empty-state" id="instances-empty">
                                 <h3>"No integrations yet"</h3>
                                 <p>"Add a Docker Engine, Portainer or Komodo server and Portall finds the ports its containers publish."</p>
@@ -154,7 +178,7 @@ pub fn DockerIntegration() -> impl IntoView {
                                 </button>
                             </div>
                         }.into_any(),
-                        _ => view! {
+                        ListShape::Blocks => view! {
                             <For
                                 each=move || section.instances()
                                 key=|i| i.id
