@@ -10,7 +10,8 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
-## The browser side: wasm (wasm-release profile, wasm-opt 132) and CSS into target/site.
+## The browser side into target/site: CSS (Trunk) and the wasm, one module per page (Trunk's hook
+## scripts/build-wasm.sh: wasm-release profile, tools/wasm-split, wasm-bindgen, wasm-opt 132).
 site:
 	trunk build
 

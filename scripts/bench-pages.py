@@ -113,9 +113,27 @@ def main():
               f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms   goal <= 50 ms")
 
         print("\nstatic assets (as served: target/site)")
-        for rel in ("pkg/portall.wasm", "pkg/portall.js", "portall.css"):
-            data = open(os.path.join(ROOT, "target/site", rel), "rb").read()
-            print(f"{rel:<30} raw {len(data) / 1024:>8.1f}KB   gzip {len(gzip.compress(data, 9)) / 1024:>8.1f}KB")
+        site = os.path.join(ROOT, "target/site")
+
+        def size(rel):
+            data = open(os.path.join(site, rel), "rb").read()
+            return len(data), len(gzip.compress(data, 9))
+
+        for rel in ("pkg/portall.wasm", "pkg/portall.js", "pkg/__wasm_split.______________________.js", "portall.css"):
+            raw, gz = size(rel)
+            print(f"{rel:<44} raw {raw / 1024:>8.1f}KB   gzip {gz / 1024:>8.1f}KB")
+        # Each page is its own set of wasm modules (lazy routes): what a first visit to it loads.
+        manifest = json.load(open(os.path.join(site, "pkg/__wasm_split_manifest.json")))
+        main_raw, main_gz = size("pkg/portall.wasm")
+        print(f"\nwasm a first visit loads (main module {main_gz / 1024:.1f}KB gzip + the page's modules)   goal: main <= 350 KB gzip")
+        for key, files in sorted(manifest.items()):
+            if "_route_view_" not in key:
+                continue
+            page = key.strip("_").split("_route_view_")[0]
+            sizes = [size(f"pkg/{f}.wasm") for f in files]
+            raw = main_raw + sum(r for r, _ in sizes)
+            gz = main_gz + sum(g for _, g in sizes)
+            print(f"  {page:<10} {len(files) + 1:>3} modules   raw {raw / 1024:>8.1f}KB   gzip {gz / 1024:>8.1f}KB")
         status, body = request(conn, "GET", "/pkg/portall.wasm", headers={"Accept-Encoding": "gzip"})
         print(f"{'wasm over HTTP (gzip on)':<30} {len(body) / 1024:>8.1f}KB transferred")
     finally:

@@ -45,6 +45,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# The wasm splitter (tools/wasm-split, its own lock file): rebuilt when its sources change.
+SPLIT_STAMP="target/tools/.wasm-split-$(cat tools/wasm-split/Cargo.toml tools/wasm-split/Cargo.lock tools/wasm-split/src/*.rs | sha256sum | cut -c1-16)"
+if [ ! -x target/tools/bin/portall-wasm-split ] || [ ! -e "$SPLIT_STAMP" ]; then
+  log "cargo: building the wasm splitter tools/wasm-split (about 1 minute on 2 cores)"
+  CARGO_TARGET_DIR=target/tools/build cargo install --quiet --path tools/wasm-split --locked --root target/tools --force
+  rm -f target/tools/.wasm-split-*
+  touch "$SPLIT_STAMP"
+fi
+
 # npm: wasm-opt (binaryen 132; Debian's 108 breaks the wasm) and Playwright, without browser downloads.
 if ! cmp -s end2end/package-lock.json end2end/node_modules/.portall-installed-lock 2>/dev/null; then
   log "npm: installing end2end/ dependencies"

@@ -34,7 +34,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 /// The HTML document the server renders around the app on the first load.
@@ -81,13 +81,6 @@ fn appearance_now() -> (transfer::Theme, Option<String>) {
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
-    // Runs only in the browser, once hydration has happened: a hook for end-to-end tests.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title text="Portall" />
         <Router>
@@ -96,15 +89,46 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     // In-order streaming: the data is in place in the HTML, so a page is complete
                     // before any script runs (and without JavaScript at all).
-                    <Route path=path!("/") view=pages::ports::PortsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/new") view=pages::new::NewPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/tags") view=pages::tags::TagsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/import") view=pages::import::ImportPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/login") view=pages::auth::LoginPage />
-                    <Route path=path!("/setup") view=pages::auth::SetupPage />
+                    <Route path=path!("/") view={Lazy::<PortsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/new") view={Lazy::<NewRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/tags") view={Lazy::<TagsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/import") view={Lazy::<ImportRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} />
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// Declares a page as a lazy route: the browser loads its code (a wasm module of its own, see
+/// `scripts/build-wasm.sh`) when the page is shown, so the first visit does not download every page.
+/// On the server it renders as any route does.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        #[derive(Clone)]
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    PortsRoute => pages::ports::PortsPage,
+    NewRoute => pages::new::NewPage,
+    TagsRoute => pages::tags::TagsPage,
+    ImportRoute => pages::import::ImportPage,
+    SettingsRoute => pages::settings::SettingsPage,
+    LoginRoute => pages::auth::LoginPage,
+    SetupRoute => pages::auth::SetupPage,
 }

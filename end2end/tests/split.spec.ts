@@ -1,0 +1,48 @@
+// Each page is its own wasm module: the browser loads the shared main module plus the page it shows,
+// the server's HTML preloads exactly those, and moving to another page in the app loads that page's
+// module then (and it works).
+import { test, expect, hydrated } from './fixtures';
+
+/** The wasm files a page fetches, by name. */
+function wasmRequests(page: import('@playwright/test').Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname;
+    if (name.endsWith('.wasm')) seen.push(name.replace('/pkg/', ''));
+  });
+  return seen;
+}
+
+test('the Ports page loads its own module, preloaded by the HTML; Settings loads when opened', async ({ page, request }) => {
+  const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
+  const filesOf = (page: string) => {
+    const key = Object.keys(manifest).find((k) => k.startsWith(`__${page}_route_view_`));
+    expect(key, `a split point for the ${page} page`).toBeTruthy();
+    return manifest[key!].map((f) => `${f}.wasm`);
+  };
+  const ports = filesOf('ports');
+  const settings = filesOf('settings');
+  const settingsOnly = settings.filter((f) => !ports.includes(f));
+  expect(settingsOnly.length).toBeGreaterThan(0);
+
+  // The server-rendered page names the modules the page needs, so they download with the main one.
+  const html = await (await request.get('/')).text();
+  for (const f of ports) expect(html).toContain(`href="/pkg/${f}"`);
+  for (const f of settingsOnly) expect(html).not.toContain(`/pkg/${f}"`);
+
+  const fetched = wasmRequests(page);
+  await page.goto('/');
+  await hydrated(page);
+  expect(fetched).toContain('portall.wasm');
+  for (const f of ports) expect(fetched).toContain(f);
+  for (const f of settingsOnly) expect(fetched).not.toContain(f);
+
+  // In-app navigation: the Settings module arrives on demand and the page answers to its controls.
+  await page.locator('#nav-settings').click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await page.locator('#add-docker-instance-btn').click();
+  await expect(page.locator('#type-docker')).toBeVisible();
+  for (const f of settingsOnly) expect(fetched).toContain(f);
+  await page.keyboard.press('Escape');
+  await expect(page.locator('#add-docker-instance-btn')).toBeFocused();
+});
