@@ -80,8 +80,17 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-u
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    // Portall's own browser files keep fixed names across versions (`pkg/chunk_7.wasm` is another
+    // module after an upgrade), so the browser asks each time (a 304 when nothing changed) and never
+    // runs a cached page module against a newer main module.
+    let revalidate = path.starts_with("/pkg/") || path == "/portall.css" || path == "/favicon.svg";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if revalidate {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-cache"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),

@@ -616,6 +616,21 @@ async fn pages_and_refusals_carry_security_headers() {
 }
 
 #[tokio::test]
+async fn browser_files_are_revalidated_so_an_upgrade_never_mixes_modules() {
+    let p = password_portall().await;
+    for path in ["/pkg/portall.js", "/pkg/portall.wasm", "/portall.css"] {
+        let (_, h, _) = get(&p, path, &[]).await;
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+    }
+    // Pages and the API are not touched by it.
+    let (_, h, _) = get(&p, "/login", &[(ACCEPT, "text/html")]).await;
+    assert_ne!(
+        h.get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-cache")
+    );
+}
+
+#[tokio::test]
 async fn reset_auth_opens_setup_again_and_keeps_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("portall.db");
