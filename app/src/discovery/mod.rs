@@ -57,13 +57,8 @@ pub async fn scan_instance(
     let result = match fetched {
         Err(e) => Err(e),
         Ok(sources) => {
-            match reconcile::reconcile(
-                pool,
-                row.instance.id,
-                row.instance.instance_type.as_str(),
-                &sources,
-            )
-            .await
+            match reconcile::reconcile(pool, row.instance.id, row.instance.instance_type, &sources)
+                .await
             {
                 Err(sqlx::Error::RowNotFound) => {
                     Err("the integration was deleted during the scan".into())

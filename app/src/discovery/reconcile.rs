@@ -444,7 +444,7 @@ fn discovery_row(port_id: i64, d: &Discovery) -> serde_json::Value {
 pub async fn apply(
     conn: &mut SqliteConnection,
     instance_id: i64,
-    instance_type: &str,
+    instance_type: crate::instances::InstanceType,
     changes: &Changes,
 ) -> Result<Vec<crate::model::PortEntry>, sqlx::Error> {
     let j = |i: usize| format!("json_extract(value, '$[{i}]')");
@@ -534,10 +534,7 @@ pub async fn apply(
     .await?;
 
     let mut created = Vec::new();
-    let source = crate::instances::InstanceType::parse(instance_type).map_or_else(
-        || crate::ports::PortSource::parse(instance_type),
-        |t| t.port_source(),
-    );
+    let source = instance_type.port_source();
     let mut discoveries: Vec<serde_json::Value> = changes
         .discoveries
         .iter()
@@ -605,7 +602,7 @@ pub async fn apply(
                     discovered_by: vec![crate::model::Discovery {
                         instance_id,
                         name: String::new(),
-                        instance_type: instance_type.to_string(),
+                        instance_type: instance_type.as_str().to_string(),
                         seen: true,
                         last_seen_at: String::new(),
                         local_only: e.discovery.local_only,
@@ -668,7 +665,7 @@ async fn data_version(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
 pub async fn reconcile(
     pool: &SqlitePool,
     instance_id: i64,
-    instance_type: &str,
+    instance_type: crate::instances::InstanceType,
     sources: &[Source],
 ) -> Result<Counts, sqlx::Error> {
     let observed = observe(sources);

@@ -84,7 +84,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     // Portall's own browser files keep fixed names across versions (`pkg/chunk_7.wasm` is another
     // module after an upgrade), so the browser asks each time (a 304 when nothing changed) and never
     // runs a cached page module against a newer main module.
-    let revalidate = path.starts_with("/pkg/") || path == "/portall.css" || path == "/favicon.svg";
+    let revalidate = is_browser_file(path);
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     if revalidate {
@@ -122,10 +122,12 @@ pub async fn request_timeout(req: Request, next: Next) -> Response {
 
 /// What anyone may load and needs no identity: health, the browser assets, the API document.
 fn is_static(path: &str) -> bool {
-    matches!(
-        path,
-        "/healthz" | "/favicon.svg" | "/portall.css" | "/custom.css" | "/api/openapi.json"
-    ) || path.starts_with("/pkg/")
+    is_browser_file(path) || matches!(path, "/healthz" | "/custom.css" | "/api/openapi.json")
+}
+
+/// Portall's own browser files (the build's output in the site root).
+fn is_browser_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/portall.css")
 }
 
 /// The way in: open, but the pages depend on whether an account exists or one is signed in.
