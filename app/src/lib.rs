@@ -102,6 +102,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Loads the code of the page at `path` (in the browser; nothing on the server), before hydration.
+///
+/// Why: the pages are lazy routes, and hydration then waits for the page's module anyway; with it
+/// loaded first, every view below the page hydrates synchronously. Portall's copy of Leptos' view
+/// crate (`vendor/tachys`) relies on that: it leaves out the asynchronous hydration code of every
+/// type-erased view, about a seventh of the wasm. The paths are the `<Routes>` above.
+pub async fn preload_page(path: &str) {
+    match path.trim_end_matches('/') {
+        "" => PortsRoute::preload().await,
+        "/new" => NewRoute::preload().await,
+        "/tags" => TagsRoute::preload().await,
+        "/import" => ImportRoute::preload().await,
+        "/settings" => SettingsRoute::preload().await,
+        "/login" => LoginRoute::preload().await,
+        "/setup" => SetupRoute::preload().await,
+        _ => {}
+    }
+}
+
 /// Declares a page as a lazy route: the browser loads its code (a wasm module of its own, see
 /// `scripts/build-wasm.sh`) when the page is shown, so the first visit does not download every page.
 /// On the server it renders as any route does.

@@ -5,12 +5,17 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Each page is a lazy route with its own wasm module, so hydration is asynchronous: it waits for
-    // the page's module (preloaded by the server-rendered page) before it takes over the page's DOM.
+    // Each page is a lazy route with its own wasm module (the server-rendered page preloads it):
+    // hydration waits for it, then takes over the page's DOM synchronously (see `app::preload_page`).
     wasm_bindgen_futures::spawn_local(async {
         let Some(body) = leptos::prelude::document().body() else {
             return;
         };
+        let path = leptos::prelude::window()
+            .location()
+            .pathname()
+            .unwrap_or_default();
+        app::preload_page(&path).await;
         leptos::mount::hydrate_from_async(body.clone(), app::App)
             .await
             .forget();
