@@ -36,9 +36,11 @@ test-rust:
 	cargo test --workspace
 	python3 -m openapi_spec_validator target/openapi.json
 
-## End-to-end tests drive target/debug/portall (built by test-rust) in Debian's chromium.
+## End-to-end tests drive target/debug/portall in Debian's chromium. It is the binary test-rust built
+## (cargo test writes it for the integration tests): `cargo build -p server` would compile ~40 crates
+## again, because without the dev-dependencies their features unify differently (3 min on 2 cores).
 test-e2e:
-	cargo build -p server --bin portall
+	cargo test --workspace --no-run
 	cd end2end && npx playwright test
 
 ## Benchmarks (print figures): page render + weight; scan of 100 and 300 real containers; live updates;
