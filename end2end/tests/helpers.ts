@@ -10,20 +10,49 @@ export class Containers {
   readonly prefix = `portall-e2e-${process.pid}-${Date.now() % 100000}-`;
   private names: string[] = [];
 
-  run(name: string, publish: string[]): string {
+  /** Starts a test container; unless `settle` is false, returns once the host's network settled. */
+  run(name: string, publish: string[], { settle = true } = {}): string {
     const full = this.prefix + name;
     const args = ['run', '-d', '--name', full, '--label', 'portall-test=1'];
     for (const p of publish) args.push('-p', p);
     args.push(IMAGE, 'sleep', '3600');
     execFileSync('docker', args);
     this.names.push(full);
+    if (settle) settleNetwork();
     return full;
   }
 
   removeAll(): void {
-    if (this.names.length) execFileSync('docker', ['rm', '-f', ...this.names], { stdio: 'ignore' });
+    if (this.names.length) {
+      execFileSync('docker', ['rm', '-f', ...this.names], { stdio: 'ignore' });
+      settleNetwork();
+    }
     this.names = [];
   }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Waits until the host's addresses stop changing after a container started or went.
+ *
+ * Why: Docker gives a container's host-side network interface an IPv6 link-local address that
+ * stays tentative for about a second (duplicate address detection). When it becomes final, or
+ * when the interface goes, Chromium sees an address change and aborts every request in flight
+ * with ERR_NETWORK_CHANGED: a page loading at that moment loses its scripts. Measured here:
+ * tentative for 1.1 to 1.3 s after `docker run` returns.
+ */
+export function settleNetwork(): void {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const tentative = execFileSync('ip', ['-6', '-o', 'addr', 'show', 'tentative'], { encoding: 'utf8' });
+    if (!tentative.trim()) break;
+    sleepSync(100);
+  }
+  // Chromium reads the kernel's address notifications on its own thread: let it see the last one.
+  sleepSync(300);
 }
 
 export function freePort(): Promise<number> {
