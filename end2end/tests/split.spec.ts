@@ -46,3 +46,42 @@ test('the Ports page loads its own module, preloaded by the HTML; Settings loads
   await page.keyboard.press('Escape');
   await expect(page.locator('#add-docker-instance-btn')).toBeFocused();
 });
+
+test('a dialog is not in the first visit: its module loads when it first opens, and it works', async ({ page, request }) => {
+  const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
+  const filesOf = (prefix: string) => {
+    const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
+    expect(key, `a split point ${prefix}`).toBeTruthy();
+    return manifest[key!].map((f) => `${f}.wasm`);
+  };
+  const ports = filesOf('__ports_route_view_');
+  const dialogOnly = filesOf('port_dialog_').filter((f) => !ports.includes(f));
+  expect(dialogOnly.length).toBeGreaterThan(0);
+
+  const html = await (await request.get('/')).text();
+  for (const f of dialogOnly) expect(html).not.toContain(`/pkg/${f}"`);
+  // Neither rendered on the server nor hydrated: the dialog is not in the page until it opens.
+  expect(html).not.toContain('id="portModal"');
+
+  const fetched = wasmRequests(page);
+  await page.goto('/');
+  await hydrated(page);
+  for (const f of dialogOnly) expect(fetched).not.toContain(f);
+
+  // The keyboard opens it; focus lands in its first field once its code has arrived.
+  await page.locator('#add-port-btn').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#portModal')).toBeVisible();
+  await expect(page.locator('#port-ip')).toBeFocused();
+  for (const f of dialogOnly) expect(fetched).toContain(f);
+  await page.keyboard.press('Escape');
+  await expect(page.locator('#portModal')).toBeHidden();
+  await expect(page.locator('#add-port-btn')).toBeFocused();
+
+  // Open again: the same dialog, nothing fetched twice.
+  const before = fetched.length;
+  await page.locator('#add-port-btn').click();
+  await expect(page.locator('#port-ip')).toBeFocused();
+  expect(fetched.length).toBe(before);
+  await page.keyboard.press('Escape');
+});

@@ -2,17 +2,32 @@
 
 use leptos::prelude::*;
 
-/// Focuses the element matching `selector` after the next render.
+/// Focuses the element matching `selector` after the next render, or at a later frame when it is
+/// not there yet (up to about a second): a dialog whose code loads on first open mounts only once
+/// that code has arrived (see `components::modal::lazy_dialog`).
 pub fn focus_later(selector: String) {
-    request_animation_frame(move || focus_now(&selector));
+    focus_within_frames(selector, 60);
 }
 
-pub fn focus_now(selector: &str) {
-    use leptos::wasm_bindgen::JsCast;
-    if let Ok(Some(el)) = document().query_selector(selector) {
-        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-            let _ = el.focus();
+fn focus_within_frames(selector: String, frames: u32) {
+    request_animation_frame(move || {
+        if !focus_now(&selector) && frames > 0 {
+            focus_within_frames(selector, frames - 1);
         }
+    });
+}
+
+/// Focuses the element matching `selector`; false when there is none.
+pub fn focus_now(selector: &str) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    match document().query_selector(selector) {
+        Ok(Some(el)) => {
+            if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+            true
+        }
+        _ => false,
     }
 }
 

@@ -51,12 +51,43 @@ pub fn close_on_escape(open: RwSignal<bool>, close: impl Fn() + Clone + 'static)
     on_cleanup(move || handle.remove());
 }
 
+/// A dialog whose code the browser loads the first time `is_open` turns true, and keeps mounted
+/// from then on. `load` calls a `#[lazy]` function that returns the dialog's view.
+///
+/// Why: a dialog is most of a page's code (the Ports page's five are a third of what its first
+/// visit loads), and it is closed on the first render, on the server as in the browser, and
+/// without JavaScript it can never open. So neither renders it: its wasm module is fetched on
+/// the first open, it mounts open, and `dom::focus_later` waits the few frames until its field is
+/// there. The dialog's own effects then run once at mount, with the values of that moment.
+pub fn lazy_dialog<Fut>(
+    is_open: impl Fn() -> bool + Send + Sync + 'static,
+    load: impl Fn() -> Fut + Send + Sync + 'static,
+) -> impl IntoView
+where
+    Fut: std::future::Future<Output = AnyView> + 'static,
+{
+    let wanted = RwSignal::new(false);
+    Effect::new(move |_| {
+        if is_open() && !wanted.get_untracked() {
+            wanted.set(true);
+        }
+    });
+    // The loader's future stays in the browser's one thread; `Suspend` asks for `Send`.
+    move || {
+        wanted
+            .get()
+            .then(|| Suspend::new(send_wrapper::SendWrapper::new(load())))
+    }
+}
+
 /// Closes a modal and gives focus back to the element that opened it.
 pub fn close_modal(open: RwSignal<bool>, opener: StoredValue<String>) {
     open.set(false);
     let selector = opener.get_value();
     if !selector.is_empty() {
-        request_animation_frame(move || focus_now(&selector));
+        request_animation_frame(move || {
+            focus_now(&selector);
+        });
     }
 }
 

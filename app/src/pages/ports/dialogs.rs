@@ -7,7 +7,7 @@ use crate::api::{
 };
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::generation::Preset;
 use crate::hosts::{parse_host_edit, parse_new_host, HostGroup};
 use crate::model::PortEntry;
@@ -15,6 +15,30 @@ use crate::ports::validate_port;
 use crate::validation::{first_error, FieldErrors};
 use leptos::prelude::*;
 use serde_json::json;
+
+/// The port, host and conflict dialogs, each loaded on its first open (`lazy_dialog`).
+pub(crate) fn dialogs(state: PortsPageState) -> impl IntoView {
+    view! {
+        {lazy_dialog(move || state.modal.open.get(), port_dialog)}
+        {lazy_dialog(move || state.host_modal.open.get(), host_dialog)}
+        {lazy_dialog(move || state.conflict.with(Option::is_some), conflict_dialog)}
+    }
+}
+
+#[leptos::lazy]
+fn port_dialog() -> AnyView {
+    view! { <PortModalView /> }.into_any()
+}
+
+#[leptos::lazy]
+fn host_dialog() -> AnyView {
+    view! { <HostModalView /> }.into_any()
+}
+
+#[leptos::lazy]
+fn conflict_dialog() -> AnyView {
+    view! { <ConflictDialog /> }.into_any()
+}
 
 #[derive(Clone, Copy)]
 pub(crate) struct PortModal {
@@ -109,7 +133,7 @@ fn show_errors(m: PortModal, errors: FieldErrors) {
 }
 
 #[component]
-pub(crate) fn PortModalView() -> impl IntoView {
+fn PortModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let m = state.modal;
     let close = move || close_modal(m.open, m.opener);
@@ -453,7 +477,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 #[component]
-pub(crate) fn HostModalView() -> impl IntoView {
+fn HostModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let h = state.host_modal;
     let close = move || close_modal(h.open, h.opener);
@@ -641,7 +665,7 @@ pub(crate) struct Conflict {
 }
 
 #[component]
-pub(crate) fn ConflictDialog() -> impl IntoView {
+fn ConflictDialog() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let open = RwSignal::new(false);
     let moving_number = RwSignal::new(String::new());

@@ -23,12 +23,12 @@ use crate::hosts::HostGroup;
 use crate::hosts::SortKey;
 use crate::hostscan::api::CheckHost;
 use crate::model::PortEntry;
-use crate::pages::tags::menu::{TagBadges, TagMenu, TagMenuView};
+use crate::pages::tags::menu::{tag_menu, TagBadges, TagMenu};
 use arrange::{Commit, Dragged};
-use dialogs::{ConflictDialog, HostModal, HostModalView, PortModal, PortModalView};
+use dialogs::{HostModal, PortModal};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use scan::{ScanDialog, ScanDialogView};
+use scan::ScanDialog;
 use serde_json::json;
 
 /// Where a pointer drag would drop: panel index and index inside it.
@@ -370,11 +370,9 @@ pub fn PortsPage() -> impl IntoView {
                 }
             }}
         </Transition>
-        <PortModalView />
-        <HostModalView />
-        <ConflictDialog />
-        <ScanDialogView />
-        <TagMenuView menu=state.tag_menu on_close=move |_| state.refresh.update(|n| *n += 1) />
+        {dialogs::dialogs(state)}
+        {scan::scan_dialog(state.scan)}
+        {tag_menu(state.tag_menu, Callback::new(move |_| state.refresh.update(|n| *n += 1)))}
     }
     .into_any()
 }

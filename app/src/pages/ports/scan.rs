@@ -7,7 +7,7 @@ use super::PortsPageState;
 use crate::api::{SaveInstance, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::TextField;
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::hostscan::api::{AddScannedPorts, CancelHostScan, StartHostScan};
 use crate::hostscan::{parse_scan_request, ScanState, ScanStatus, PORTS_DEFAULT};
 use crate::validation::FieldErrors;
@@ -110,8 +110,18 @@ fn found_line(s: &ScanStatus) -> String {
     )
 }
 
+/// The scan dialog, loaded on its first open (`lazy_dialog`).
+pub(crate) fn scan_dialog(d: ScanDialog) -> impl IntoView {
+    lazy_dialog(move || d.open.get(), scan_dialog_view)
+}
+
+#[leptos::lazy]
+fn scan_dialog_view() -> AnyView {
+    view! { <ScanDialogView /> }.into_any()
+}
+
 #[component]
-pub(crate) fn ScanDialogView() -> impl IntoView {
+fn ScanDialogView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let d = state.scan;
     let close = move || close_modal(d.open, d.opener);

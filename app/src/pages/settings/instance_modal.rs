@@ -8,7 +8,7 @@ use crate::api::{SaveInstance, SaveOutcome, TestInstance};
 use crate::components::checkbox::Checkbox;
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::instances::{
     target_of, type_schema, type_schemas, validate_instance, ExistingInstance, FieldKind,
     FieldSchema, InstanceType, InstanceView, SCAN_INTERVAL_DEFAULT,
@@ -306,8 +306,18 @@ fn errors_of(m: ModalState, key: &'static str) -> impl Fn() -> Option<String> {
     move || m.errors.with(|e| e.get(key).map(|v| v.join("; ")))
 }
 
+/// The integration dialog, loaded on its first open (`lazy_dialog`).
+pub fn instance_dialog(m: ModalState) -> impl IntoView {
+    lazy_dialog(move || m.open.get(), instance_dialog_view)
+}
+
+#[leptos::lazy]
+fn instance_dialog_view() -> AnyView {
+    view! { <InstanceModal /> }.into_any()
+}
+
 #[component]
-pub fn InstanceModal() -> impl IntoView {
+fn InstanceModal() -> impl IntoView {
     let section = expect_context::<Section>();
     let m = section.modal;
     let close = move || close_modal(m.open, m.opener);

@@ -1,11 +1,11 @@
 //! Settings → Docker Integration: the instance blocks, live status, and the add/edit/delete flows.
 
 use super::instance_block::InstanceBlock;
-use super::instance_modal::{InstanceModal, ModalState};
+use super::instance_modal::{instance_dialog, ModalState};
 use crate::api::{deletion_impact, list_instances, DeleteInstance, InstanceList};
 use crate::components::dom::{focus_later, use_interval};
 use crate::components::live::use_live_events;
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::events::LiveEvent;
 use crate::instances::InstanceView;
 use leptos::prelude::*;
@@ -189,8 +189,8 @@ pub fn DockerIntegration() -> impl IntoView {
                 </Transition>
             </div>
         </section>
-        <InstanceModal />
-        <DeleteConfirm />
+        {instance_dialog(section.modal)}
+        {lazy_dialog(move || section.delete.open.get(), delete_dialog)}
     }
     .into_any()
 }
@@ -205,6 +205,11 @@ pub fn ask_delete(section: Section, id: i64, name: String) {
     ));
     d.open.set(true);
     focus_later("#confirm-delete-cancel".into());
+}
+
+#[leptos::lazy]
+fn delete_dialog() -> AnyView {
+    view! { <DeleteConfirm /> }.into_any()
 }
 
 #[component]

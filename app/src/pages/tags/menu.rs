@@ -4,7 +4,7 @@
 
 use crate::api::SaveOutcome;
 use crate::components::dom::focus_later;
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::hosts::tag_term;
 use crate::model::PortEntry;
 use crate::tags::api::{list_tags, SaveTag, SetPortTags};
@@ -115,8 +115,21 @@ impl Default for TagMenu {
     }
 }
 
+/// The tag menu, loaded on its first open (`lazy_dialog`); `on_close` runs when it closes.
+pub fn tag_menu(menu: TagMenu, on_close: Callback<()>) -> impl IntoView {
+    lazy_dialog(
+        move || menu.open.get(),
+        move || tag_menu_view(menu, on_close),
+    )
+}
+
+#[leptos::lazy]
+fn tag_menu_view(menu: TagMenu, on_close: Callback<()>) -> AnyView {
+    view! { <TagMenuView menu on_close /> }.into_any()
+}
+
 #[component]
-pub fn TagMenuView(menu: TagMenu, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
+fn TagMenuView(menu: TagMenu, on_close: Callback<()>) -> impl IntoView {
     let set = ServerAction::<SetPortTags>::new();
     let create = ServerAction::<SaveTag>::new();
     let tags = LocalResource::new(move || {

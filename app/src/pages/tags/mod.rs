@@ -7,7 +7,7 @@ mod rules;
 use crate::api::{list_ports, ActionOutcome, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::tags::api::{list_tags, BulkTag, DeleteTags, RemoveUnusedTags, SaveTag};
 use crate::tags::{parse_tag, suggest_color, Tag};
 use crate::validation::FieldErrors;
@@ -229,9 +229,15 @@ fn TagsCard() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <TagModalView modal tags />
+            {lazy_dialog(move || modal.open.get(), move || tag_dialog(modal, tags))}
         </section>
     }
+}
+
+/// The tag form, loaded on its first open (`lazy_dialog`).
+#[leptos::lazy]
+fn tag_dialog(modal: TagModal, tags: Resource<Result<Vec<Tag>, ServerFnError>>) -> AnyView {
+    view! { <TagModalView modal tags /> }.into_any()
 }
 
 #[component]

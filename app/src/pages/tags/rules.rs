@@ -10,7 +10,7 @@ use super::TagsPageState;
 use crate::api::{list_instances, ActionOutcome, SaveOutcome};
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
-use crate::components::modal::{close_modal, ModalFrame};
+use crate::components::modal::{close_modal, lazy_dialog, ModalFrame};
 use crate::tags::api::{
     list_rules, list_tags, rule_log, rule_templates, ApplyTemplate, DeleteRule, ImportTagging,
     PreviewRule, RunRules, SaveRule,
@@ -292,8 +292,8 @@ pub fn RulesCard() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <RuleEditor open=editor_open editing opener save />
-            <RuleLog open=log_open rule=log_for />
+            {lazy_dialog(move || editor_open.get(), move || rule_editor(editor_open, editing, opener, save))}
+            {lazy_dialog(move || log_open.get(), move || rule_log_dialog(log_open, log_for))}
         </section>
     }
 }
@@ -372,6 +372,12 @@ fn Import(import: ServerAction<ImportTagging>) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// The rule log, loaded on its first open (`lazy_dialog`).
+#[leptos::lazy]
+fn rule_log_dialog(open: RwSignal<bool>, rule: RwSignal<Option<Rule>>) -> AnyView {
+    view! { <RuleLog open rule /> }.into_any()
 }
 
 #[component]
@@ -559,6 +565,17 @@ fn node_view(node: Node, parent: Option<Node>, path: Signal<String>, b: Builder)
         }
         .into_any()
     }
+}
+
+/// The rule builder, loaded on its first open (`lazy_dialog`).
+#[leptos::lazy]
+fn rule_editor(
+    open: RwSignal<bool>,
+    editing: RwSignal<Option<Rule>>,
+    opener: StoredValue<String>,
+    save: ServerAction<SaveRule>,
+) -> AnyView {
+    view! { <RuleEditor open editing opener save /> }.into_any()
 }
 
 #[component]
