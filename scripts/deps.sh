@@ -45,8 +45,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# The wasm splitter (tools/wasm-split, its own lock file): rebuilt when its sources change.
-SPLIT_STAMP="target/tools/.wasm-split-$(cat tools/wasm-split/Cargo.toml tools/wasm-split/Cargo.lock tools/wasm-split/src/*.rs | sha256sum | cut -c1-16)"
+# The wasm splitter (tools/wasm-split, its own lock file, and its copy of the splitting library in
+# vendor/): rebuilt when their sources change.
+SPLIT_STAMP="target/tools/.wasm-split-$(find tools/wasm-split/Cargo.toml tools/wasm-split/Cargo.lock tools/wasm-split/src vendor/wasm_split_cli_support -type f | sort | xargs cat | sha256sum | cut -c1-16)"
 if [ ! -x target/tools/bin/portall-wasm-split ] || [ ! -e "$SPLIT_STAMP" ]; then
   log "cargo: building the wasm splitter tools/wasm-split (about 1 minute on 2 cores)"
   CARGO_TARGET_DIR=target/tools/build cargo install --quiet --path tools/wasm-split --locked --root target/tools --force
