@@ -7,6 +7,48 @@ use crate::validation::FieldErrors;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The codec of every page's resources: JSON, as Leptos' default, but read from bytes as the
+/// server functions' answers are (`serde_json::from_slice`). The browser then holds one JSON
+/// deserializer per type instead of two (one over `&str` for the data the page was rendered with,
+/// one over bytes for what a server function returns), which was most of what a page's wasm spent
+/// on reading data.
+pub struct Json;
+
+impl<T: Serialize> leptos::server::codee::Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(val: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(val)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> leptos::server::codee::Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(val: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(val.as_bytes())
+    }
+}
+
+/// A page's resource (see [`Json`]).
+pub type JsonResource<T> = Resource<T, Json>;
+
+/// `Resource::new` with the [`Json`] codec: server-rendered, its value sent along with the page.
+#[track_caller]
+pub fn resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> JsonResource<T>
+where
+    T: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
+
 /// The instances and the server's clock (relative times render the same on both sides).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstanceList {

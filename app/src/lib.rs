@@ -102,19 +102,23 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Loads the code of the page at `path` (in the browser; nothing on the server), before hydration.
+/// Loads the code of the page at `path` (in the browser; nothing on the server), before hydration;
+/// for Settings, the code of the tab `search` (the URL's `?…`) opens on as well.
 ///
 /// Why: the pages are lazy routes, and hydration then waits for the page's module anyway; with it
 /// loaded first, every view below the page hydrates synchronously. Portall's copy of Leptos' view
 /// crate (`vendor/tachys`) relies on that: it leaves out the asynchronous hydration code of every
 /// type-erased view, about a seventh of the wasm. The paths are the `<Routes>` above.
-pub async fn preload_page(path: &str) {
+pub async fn preload_page(path: &str, search: &str) {
     match path.trim_end_matches('/') {
         "" => PortsRoute::preload().await,
         "/new" => NewRoute::preload().await,
         "/tags" => TagsRoute::preload().await,
         "/import" => ImportRoute::preload().await,
-        "/settings" => SettingsRoute::preload().await,
+        "/settings" => {
+            SettingsRoute::preload().await;
+            pages::settings::preload_tab(search).await;
+        }
         "/login" => LoginRoute::preload().await,
         "/setup" => SetupRoute::preload().await,
         _ => {}

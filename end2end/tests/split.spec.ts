@@ -85,3 +85,45 @@ test('a dialog is not in the first visit: its module loads when it first opens, 
   expect(fetched.length).toBe(before);
   await page.keyboard.press('Escape');
 });
+
+test('a Settings tab is its own module: the first visit loads the tab it opens on, another tab loads when opened', async ({ page, request }) => {
+  const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
+  const filesOf = (prefix: string) => {
+    const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
+    expect(key, `a split point ${prefix}`).toBeTruthy();
+    return manifest[key!].map((f) => `${f}.wasm`);
+  };
+  const appearance = filesOf('appearance_tab_');
+  const settings = filesOf('__settings_route_view_');
+  const aboutOnly = filesOf('about_tab_').filter((f) => !appearance.includes(f) && !settings.includes(f));
+  expect(aboutOnly.length).toBeGreaterThan(0);
+
+  // The HTML preloads the page and the tab it opens on, not the other tabs.
+  const html = await (await request.get('/settings?tab=appearance')).text();
+  for (const f of [...settings, ...appearance]) expect(html).toContain(`href="/pkg/${f}"`);
+  for (const f of aboutOnly) expect(html).not.toContain(`/pkg/${f}"`);
+
+  const fetched = wasmRequests(page);
+  await page.goto('/settings?tab=appearance');
+  await hydrated(page);
+  for (const f of appearance) expect(fetched).toContain(f);
+  for (const f of aboutOnly) expect(fetched).not.toContain(f);
+  await expect(page.locator('#appearance-card')).toBeVisible();
+
+  // Another tab: its code arrives when it is opened, and its controls work.
+  await page.locator('#tab-about').click();
+  await expect(page).toHaveURL(/tab=about$/);
+  await expect(page.locator('#system-card')).toBeVisible();
+  await expect(page.locator('#appearance-card')).toHaveCount(0);
+  for (const f of aboutOnly) expect(fetched).toContain(f);
+  const asked = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/'));
+  await page.locator('#check-status-btn').focus();
+  await page.keyboard.press('Enter');
+  expect((await asked).status()).toBe(200);
+
+  // Back to the first tab: shown again, nothing fetched twice.
+  const before = fetched.length;
+  await page.goBack();
+  await expect(page.locator('#appearance-card')).toBeVisible();
+  expect(fetched.length).toBe(before);
+});

@@ -15,7 +15,11 @@ pub fn hydrate() {
             .location()
             .pathname()
             .unwrap_or_default();
-        app::preload_page(&path).await;
+        let search = leptos::prelude::window()
+            .location()
+            .search()
+            .unwrap_or_default();
+        app::preload_page(&path, &search).await;
         leptos::mount::hydrate_from_async(body.clone(), app::App)
             .await
             .forget();

@@ -22,7 +22,7 @@ pub fn use_live_events(on_event: impl Fn(LiveEvent) + 'static) {
             let on_event = on_event.clone();
             Closure::<dyn Fn(MessageEvent)>::new(move |m: MessageEvent| {
                 if let Some(data) = m.data().as_string() {
-                    if let Ok(event) = serde_json::from_str::<LiveEvent>(&data) {
+                    if let Ok(event) = serde_json::from_slice::<LiveEvent>(data.as_bytes()) {
                         on_event(event);
                     }
                 }

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn TopNav() -> impl IntoView {
-    let status = Resource::new(|| (), |_| auth_status());
+    let status = crate::api::resource(|| (), |_| auth_status());
     view! {
         <header class="topbar">
             <nav class="container topbar-inner" aria-label="Main">

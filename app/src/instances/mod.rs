@@ -827,6 +827,7 @@ pub struct ScanRecord {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(from = "InstanceStatusFields")]
 pub struct InstanceStatus {
     pub state: InstanceState,
     /// Flattened: the API's status object keeps its fields side by side.
@@ -835,6 +836,38 @@ pub struct InstanceStatus {
     /// An automatic scan task is running for it.
     #[serde(default)]
     pub auto_scan: bool,
+}
+
+/// [`InstanceStatus`] as the wire has it, read without `flatten`: serde reads a flattened struct
+/// through a buffer of every field, code the browser's wasm would carry for this one type.
+#[derive(Deserialize)]
+struct InstanceStatusFields {
+    state: InstanceState,
+    last_scan_at: Option<String>,
+    last_success_at: Option<String>,
+    last_error: Option<String>,
+    last_duration_ms: Option<i64>,
+    service_count: i64,
+    port_count: i64,
+    #[serde(default)]
+    auto_scan: bool,
+}
+
+impl From<InstanceStatusFields> for InstanceStatus {
+    fn from(f: InstanceStatusFields) -> Self {
+        InstanceStatus {
+            state: f.state,
+            record: ScanRecord {
+                last_scan_at: f.last_scan_at,
+                last_success_at: f.last_success_at,
+                last_error: f.last_error,
+                last_duration_ms: f.last_duration_ms,
+                service_count: f.service_count,
+                port_count: f.port_count,
+            },
+            auto_scan: f.auto_scan,
+        }
+    }
 }
 
 /// An instance as the API and the UI see it: secrets never included.
@@ -858,6 +891,36 @@ pub struct InstanceView {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The status reads back what it writes: one flat object, `auto_scan` optional.
+    #[test]
+    fn status_is_one_flat_object_both_ways() {
+        let status = InstanceStatus {
+            state: InstanceState::Error,
+            record: ScanRecord {
+                last_scan_at: Some("2026-12-03T10:00:00Z".into()),
+                last_success_at: None,
+                last_error: Some("connection refused".into()),
+                last_duration_ms: Some(42),
+                service_count: 3,
+                port_count: 5,
+            },
+            auto_scan: true,
+        };
+        let wire = serde_json::to_value(&status).unwrap();
+        assert_eq!(wire["last_error"], "connection refused");
+        assert_eq!(wire["port_count"], 5);
+        assert_eq!(
+            serde_json::from_value::<InstanceStatus>(wire.clone()).unwrap(),
+            status
+        );
+        let mut without = wire;
+        without.as_object_mut().unwrap().remove("auto_scan");
+        without.as_object_mut().unwrap().remove("last_success_at");
+        let back: InstanceStatus = serde_json::from_value(without).unwrap();
+        assert!(!back.auto_scan);
+        assert_eq!(back.record, status.record);
+    }
 
     fn errs(input: Value) -> FieldErrors {
         validate_instance(&input, None, &["Home NAS".to_string()]).unwrap_err()

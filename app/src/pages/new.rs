@@ -20,7 +20,7 @@ const FIELDS: [(&str, &str); 3] = [
 
 #[component]
 pub fn NewPage() -> impl IntoView {
-    let setup = Resource::new(
+    let setup = crate::api::resource(
         || (),
         |_| async { (list_hosts().await, port_settings().await) },
     );

@@ -654,6 +654,14 @@ fn is_page(split: &str) -> bool {
     split.contains("_route_view_")
 }
 
+/// Portall: whether a split point is the tab of a page, which a first visit loads with the page
+/// when the page opens on it (a `#[lazy]` function named `<name>_tab`: `<name>_tab_<hash>`).
+fn is_tab(split: &str) -> bool {
+    split
+        .rsplit_once("_tab_")
+        .is_some_and(|(_, hash)| !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Portall: merges the chunks that the same pages need into one.
 ///
 /// Why: the painter gives each distinct set of split points that share code a chunk of its own. With
@@ -662,8 +670,9 @@ fn is_page(split: &str) -> bool {
 /// modules, each with its own imports and headers, compress far worse than a few large ones. Here every
 /// chunk that some page needs is merged with the others that exactly the same pages need. The merged
 /// chunk is named by the union of the split points of its parts, so each split point still loads
-/// every chunk holding code it uses (a dialog loads its page's chunks, already there). Chunks that only
-/// dialogs need stay as they were: they load when a dialog opens.
+/// every chunk holding code it uses (a dialog loads its page's chunks, already there). Chunks that no
+/// page but some tabs need (the Settings tabs) are merged by their set of tabs, in the same way. Chunks
+/// that only dialogs need stay as they were: they load when a dialog opens.
 fn merge_chunks_by_page(
     modules: HashMap<SplitModuleIdentifier, OutputModuleInfo>,
 ) -> HashMap<SplitModuleIdentifier, OutputModuleInfo> {
@@ -674,7 +683,11 @@ fn merge_chunks_by_page(
             out.insert(identifier, info);
             continue;
         };
-        let pages: BTreeSet<String> = splits.iter().filter(|s| is_page(s)).cloned().collect();
+        let mut pages: BTreeSet<String> = splits.iter().filter(|s| is_page(s)).cloned().collect();
+        if pages.is_empty() {
+            // Code no page needs, but tabs do: merged by the set of those tabs, the same way.
+            pages = splits.iter().filter(|s| is_tab(s)).cloned().collect();
+        }
         if pages.is_empty() {
             out.insert(identifier, info);
             continue;

@@ -191,7 +191,7 @@ pub fn PortsPage() -> impl IntoView {
         check: ServerAction::new(),
     };
     provide_context(state);
-    let data = Resource::new(
+    let data = crate::api::resource(
         move || {
             (
                 state.refresh.get(),

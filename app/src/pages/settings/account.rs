@@ -14,7 +14,7 @@ fn messages(errors: RwSignal<FieldErrors>, key: &'static str) -> Signal<Option<S
 
 #[component]
 pub fn AccountSection() -> impl IntoView {
-    let status = Resource::new(|| (), |_| auth_status());
+    let status = crate::api::resource(|| (), |_| auth_status());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -128,7 +128,7 @@ fn PasswordCard(user: String) -> impl IntoView {
 fn TokensCard() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
+    let tokens = crate::api::resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
     );

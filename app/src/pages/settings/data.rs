@@ -31,7 +31,7 @@ fn apply(_a: &Appearance) {
 
 #[component]
 pub fn AppearanceCard() -> impl IntoView {
-    let current = Resource::new(|| (), |_| get_appearance());
+    let current = crate::api::resource(|| (), |_| get_appearance());
     view! {
         <section class="card" id="appearance-card">
             <header class="card-header"><h2>"Appearance"</h2></header>
@@ -188,7 +188,7 @@ fn size(bytes: i64) -> String {
 
 #[component]
 pub fn AboutCard() -> impl IntoView {
-    let about = Resource::new(|| (), |_| about_portall());
+    let about = crate::api::resource(|| (), |_| about_portall());
     view! {
         <section class="card" id="about-card">
             <header class="card-header"><h2>"About Portall"</h2></header>

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 #[derive(Clone, Copy)]
 pub struct Section {
     pub refresh: RwSignal<u64>,
-    pub list: Resource<Result<InstanceList, ServerFnError>>,
+    pub list: crate::api::JsonResource<Result<InstanceList, ServerFnError>>,
     /// Instance id → (ok, message) of its last Scan Now / action.
     pub results: RwSignal<HashMap<i64, (bool, String)>>,
     pub modal: ModalState,
@@ -72,7 +72,7 @@ impl ListShape {
 pub struct DeleteState {
     pub open: RwSignal<bool>,
     pub target: RwSignal<Option<(i64, String)>>,
-    pub impact: Resource<Option<i64>>,
+    pub impact: crate::api::JsonResource<Option<i64>>,
     pub action: ServerAction<DeleteInstance>,
     pub error: RwSignal<Option<String>>,
     pub opener: StoredValue<String>,
@@ -85,12 +85,12 @@ pub fn DockerIntegration() -> impl IntoView {
     let modal = ModalState::new();
     // Deleting refetches the list (the resource is keyed on the action's version); `refresh` is for
     // a save (which moves the focus after the redraw) and what happened elsewhere (live events, the clock).
-    let list = Resource::new(
+    let list = crate::api::resource(
         move || (refresh.get(), delete_action.version().get()),
         |_| list_instances(),
     );
     let target = RwSignal::new(None::<(i64, String)>);
-    let impact = Resource::new(
+    let impact = crate::api::resource(
         move || target.get().map(|(id, _)| id),
         |id| async move {
             match id {

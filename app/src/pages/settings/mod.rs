@@ -29,18 +29,7 @@ const TABS: [(&str, &str); 7] = [
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let tab = Memo::new(move |_| {
-        let asked = query.with(|q| q.get("tab")).unwrap_or_default();
-        // Generation settings and the default host share one form, under General.
-        let asked = if asked == "ports" {
-            "general".into()
-        } else {
-            asked
-        };
-        TABS.iter()
-            .find(|(k, _)| *k == asked)
-            .map_or(TABS[0].0, |(k, _)| *k)
-    });
+    let tab = Memo::new(move |_| tab_key(&query.with(|q| q.get("tab")).unwrap_or_default()));
     view! {
         <Title text="Settings · Portall" />
         <div class="page-header">
@@ -54,17 +43,99 @@ pub fn SettingsPage() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </nav>
-        {move || match tab.get() {
-            "general" => view! { <ports::PortsCard /> <ports::ReachabilityCard /> }.into_any(),
-            "tags" => view! { <TagsSettings /> }.into_any(),
-            "appearance" => view! { <data::AppearanceCard /> }.into_any(),
-            "data" => view! { <data::DataCard /> }.into_any(),
-            "account" => view! { <account::AccountSection /> }.into_any(),
-            "about" => view! { <data::AboutCard /> <SystemCard /> }.into_any(),
-            _ => view! { <integrations::DockerIntegration /> }.into_any(),
-        }}
+        {move || Suspend::new(in_page(tab_view(tab.get())))}
     }
     .into_any()
+}
+
+/// The tab's view. Each tab but the small Tags one is a `#[lazy]` function, a wasm module of its
+/// own: a first visit loads the page and the tab it opens on (`preload_tab`, before hydration, so
+/// the tab hydrates synchronously like the page), and another tab's code when it is opened.
+/// The server renders every tab as before (its `#[lazy]` functions are plain ones there, and name
+/// their module for the page's preloads).
+async fn tab_view(tab: &'static str) -> AnyView {
+    match tab {
+        "general" => general_tab().await,
+        "tags" => view! { <TagsSettings /> }.into_any(),
+        "appearance" => appearance_tab().await,
+        "data" => data_tab().await,
+        "account" => account_tab().await,
+        "about" => about_tab().await,
+        _ => integrations_tab().await,
+    }
+}
+
+#[leptos::lazy]
+fn integrations_tab() -> AnyView {
+    view! { <integrations::DockerIntegration /> }.into_any()
+}
+
+#[leptos::lazy]
+fn general_tab() -> AnyView {
+    view! { <ports::PortsCard /> <ports::ReachabilityCard /> }.into_any()
+}
+
+#[leptos::lazy]
+fn appearance_tab() -> AnyView {
+    view! { <data::AppearanceCard /> }.into_any()
+}
+
+#[leptos::lazy]
+fn data_tab() -> AnyView {
+    view! { <data::DataCard /> }.into_any()
+}
+
+#[leptos::lazy]
+fn account_tab() -> AnyView {
+    view! { <account::AccountSection /> }.into_any()
+}
+
+#[leptos::lazy]
+fn about_tab() -> AnyView {
+    view! { <data::AboutCard /> <SystemCard /> }.into_any()
+}
+
+/// Loads the code of the tab `/settings?{search}` opens on (see [`tab_view`]); nothing on the server.
+pub async fn preload_tab(search: &str) {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = search;
+    #[cfg(feature = "hydrate")]
+    let asked = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("tab="))
+        .unwrap_or_default();
+    #[cfg(feature = "hydrate")]
+    match tab_key(asked) {
+        "general" => __preload_general_tab().await,
+        "appearance" => __preload_appearance_tab().await,
+        "data" => __preload_data_tab().await,
+        "account" => __preload_account_tab().await,
+        "about" => __preload_about_tab().await,
+        "tags" => {}
+        _ => __preload_integrations_tab().await,
+    }
+}
+
+/// The tab a `tab=` value names; `ports` was General's old name, anything else the first tab.
+fn tab_key(asked: &str) -> &'static str {
+    // Generation settings and the default host share one form, under General.
+    let asked = if asked == "ports" { "general" } else { asked };
+    TABS.iter()
+        .find(|(k, _)| *k == asked)
+        .map_or(TABS[0].0, |(k, _)| *k)
+}
+
+/// A future `Suspend` can take (it asks for `Send`): in the browser, a loader's future stays in
+/// its one thread.
+#[cfg(not(feature = "ssr"))]
+fn in_page<F: std::future::Future + 'static>(fut: F) -> send_wrapper::SendWrapper<F> {
+    send_wrapper::SendWrapper::new(fut)
+}
+
+#[cfg(feature = "ssr")]
+fn in_page<F: std::future::Future + Send + 'static>(fut: F) -> F {
+    fut
 }
 
 /// Tags and rules have their own page; here: where they are and their configuration as a file.
@@ -85,7 +156,7 @@ fn TagsSettings() -> impl IntoView {
 /// Database health, schema and counts; "Check now" asks the server again.
 #[component]
 fn SystemCard() -> impl IntoView {
-    let status = Resource::new(|| (), |_| system_status());
+    let status = crate::api::resource(|| (), |_| system_status());
     let checking = RwSignal::new(false);
     view! {
         <section class="card" id="system-card">

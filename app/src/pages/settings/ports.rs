@@ -12,7 +12,7 @@ use serde_json::json;
 pub fn PortsCard() -> impl IntoView {
     let save = ServerAction::<SavePortSettings>::new();
     // Read once: the form keeps what was typed, and a save answers with what was stored.
-    let current = Resource::new(|| (), |_| port_settings());
+    let current = crate::api::resource(|| (), |_| port_settings());
     view! {
         <section class="card" id="port-settings-card">
             <header class="card-header"><h2>"Ports and default host"</h2></header>
@@ -119,7 +119,7 @@ fn PortsForm(s: PortSettings, save: ServerAction<SavePortSettings>) -> impl Into
 pub fn ReachabilityCard() -> impl IntoView {
     use crate::hostscan::api::{get_check_schedule, SaveCheckSchedule};
     use crate::hostscan::CHECK_INTERVALS;
-    let current = Resource::new(|| (), |_| get_check_schedule());
+    let current = crate::api::resource(|| (), |_| get_check_schedule());
     let save = ServerAction::<SaveCheckSchedule>::new();
     let chosen = RwSignal::new(None::<u32>);
     let message = RwSignal::new(None::<(bool, String)>);

@@ -107,7 +107,7 @@ struct TagModal {
 #[component]
 fn TagsCard() -> impl IntoView {
     let state = expect_context::<TagsPageState>();
-    let tags = Resource::new(move || state.version(), |_| list_tags());
+    let tags = crate::api::resource(move || state.version(), |_| list_tags());
     let search = RwSignal::new(String::new());
     let selected = RwSignal::new(Vec::<i64>::new());
     let confirming = RwSignal::new(None::<i64>);
@@ -236,12 +236,18 @@ fn TagsCard() -> impl IntoView {
 
 /// The tag form, loaded on its first open (`lazy_dialog`).
 #[leptos::lazy]
-fn tag_dialog(modal: TagModal, tags: Resource<Result<Vec<Tag>, ServerFnError>>) -> AnyView {
+fn tag_dialog(
+    modal: TagModal,
+    tags: crate::api::JsonResource<Result<Vec<Tag>, ServerFnError>>,
+) -> AnyView {
     view! { <TagModalView modal tags /> }.into_any()
 }
 
 #[component]
-fn TagModalView(modal: TagModal, tags: Resource<Result<Vec<Tag>, ServerFnError>>) -> impl IntoView {
+fn TagModalView(
+    modal: TagModal,
+    tags: crate::api::JsonResource<Result<Vec<Tag>, ServerFnError>>,
+) -> impl IntoView {
     let state = expect_context::<TagsPageState>();
     let name = RwSignal::new(String::new());
     let color = RwSignal::new(String::new());

@@ -163,7 +163,7 @@ pub fn RulesCard() -> impl IntoView {
     let run = ServerAction::<RunRules>::new();
     let apply = ServerAction::<ApplyTemplate>::new();
     let import = ServerAction::<ImportTagging>::new();
-    let rules = Resource::new(
+    let rules = crate::api::resource(
         move || {
             (
                 save.version().get(),
@@ -313,7 +313,7 @@ fn date_suffix() -> String {
 
 #[component]
 fn Templates(apply: ServerAction<ApplyTemplate>) -> impl IntoView {
-    let templates = Resource::new(|| (), |_| rule_templates());
+    let templates = crate::api::resource(|| (), |_| rule_templates());
     view! {
         <div class="template-list" id="template-list">
             <Transition fallback=|| view! { <p class="muted">"Loading templates…"</p> }>
@@ -382,7 +382,7 @@ fn rule_log_dialog(open: RwSignal<bool>, rule: RwSignal<Option<Rule>>) -> AnyVie
 
 #[component]
 fn RuleLog(open: RwSignal<bool>, rule: RwSignal<Option<Rule>>) -> impl IntoView {
-    let log = Resource::new(
+    let log = crate::api::resource(
         move || (open.get(), rule.get().map(|r| r.id)),
         |(open, id)| async move {
             match (open, id) {
