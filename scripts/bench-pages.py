@@ -137,9 +137,9 @@ def main():
         tabs = {k.rpartition("_tab_")[0]: set(f) for k, f in manifest.items() if is_tab(k)}
         visits = []
         for page, files in sorted(routes.items()):
-            own = {t: f for t, f in tabs.items() if max(routes, key=lambda p: len(routes[p] & f)) == page}
-            if not own:
-                visits.append((page, files))
+            # The tabs are the Settings page's (`app/src/pages/settings`); its Tags tab has no module.
+            own = tabs if page == "settings" else {}
+            visits.append((f"{page} (tags)" if own else page, files))
             for tab, tab_files in sorted(own.items()):
                 visits.append((f"{page} ({tab})", files | tab_files))
         for name, files in visits:

@@ -13,15 +13,20 @@ function wasmRequests(page: import('@playwright/test').Page): string[] {
   return seen;
 }
 
-test('the Ports page loads its own module, preloaded by the HTML; Settings loads when opened', async ({ page, request }) => {
+/** The splitter's manifest: the wasm files each split point loads, by the split point's name prefix. */
+async function splitPoints(request: import('@playwright/test').APIRequestContext): Promise<(prefix: string) => string[]> {
   const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
-  const filesOf = (page: string) => {
-    const key = Object.keys(manifest).find((k) => k.startsWith(`__${page}_route_view_`));
-    expect(key, `a split point for the ${page} page`).toBeTruthy();
+  return (prefix: string) => {
+    const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
+    expect(key, `a split point ${prefix}`).toBeTruthy();
     return manifest[key!].map((f) => `${f}.wasm`);
   };
-  const ports = filesOf('ports');
-  const settings = filesOf('settings');
+}
+
+test('the Ports page loads its own module, preloaded by the HTML; Settings loads when opened', async ({ page, request }) => {
+  const filesOf = await splitPoints(request);
+  const ports = filesOf('__ports_route_view_');
+  const settings = filesOf('__settings_route_view_');
   const settingsOnly = settings.filter((f) => !ports.includes(f));
   expect(settingsOnly.length).toBeGreaterThan(0);
 
@@ -48,12 +53,7 @@ test('the Ports page loads its own module, preloaded by the HTML; Settings loads
 });
 
 test('a dialog is not in the first visit: its module loads when it first opens, and it works', async ({ page, request }) => {
-  const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
-  const filesOf = (prefix: string) => {
-    const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
-    expect(key, `a split point ${prefix}`).toBeTruthy();
-    return manifest[key!].map((f) => `${f}.wasm`);
-  };
+  const filesOf = await splitPoints(request);
   const ports = filesOf('__ports_route_view_');
   const dialogOnly = filesOf('port_dialog_').filter((f) => !ports.includes(f));
   expect(dialogOnly.length).toBeGreaterThan(0);
@@ -87,12 +87,7 @@ test('a dialog is not in the first visit: its module loads when it first opens, 
 });
 
 test('a Settings tab is its own module: the first visit loads the tab it opens on, another tab loads when opened', async ({ page, request }) => {
-  const manifest = (await (await request.get('/pkg/__wasm_split_manifest.json')).json()) as Record<string, string[]>;
-  const filesOf = (prefix: string) => {
-    const key = Object.keys(manifest).find((k) => k.startsWith(prefix));
-    expect(key, `a split point ${prefix}`).toBeTruthy();
-    return manifest[key!].map((f) => `${f}.wasm`);
-  };
+  const filesOf = await splitPoints(request);
   const appearance = filesOf('appearance_tab_');
   const settings = filesOf('__settings_route_view_');
   const aboutOnly = filesOf('about_tab_').filter((f) => !appearance.includes(f) && !settings.includes(f));
