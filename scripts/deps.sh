@@ -35,6 +35,10 @@ fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 
+# The browser's wasm is built with a standard library compiled for size (scripts/build-wasm.sh), from
+# the source that matches the compiler: Debian's rustc-web toolchain and its source.
+apt_install rustc-web cargo-web rust-web-src
+
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   log "cargo: installing trunk $TRUNK_VERSION (about 12 minutes on 2 cores)"
   cargo install trunk --version "$TRUNK_VERSION" --locked --force

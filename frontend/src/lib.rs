@@ -4,7 +4,8 @@
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // No panic hook: the browser's std is built to abort on a panic without formatting a message
+    // (`scripts/build-wasm.sh`), so a panic shows in the console as a wasm `unreachable` error.
     // Each page is a lazy route with its own wasm module (the server-rendered page preloads it):
     // hydration waits for it, then takes over the page's DOM synchronously (see `app::preload_page`).
     wasm_bindgen_futures::spawn_local(async {

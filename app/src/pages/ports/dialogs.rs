@@ -3,7 +3,7 @@
 
 use super::PortsPageState;
 use crate::api::{
-    AddHost, DeleteHost, EditHost, GeneratePort, ListPresets, SaveOutcome, SuggestPort,
+    AddHost, DeleteHost, EditHost, GeneratePort, ListPresets, SaveOutcome, SavePort, SuggestPort,
 };
 use crate::components::dom::focus_later;
 use crate::components::field::{FieldError, TextField};
@@ -136,6 +136,8 @@ fn show_errors(m: PortModal, errors: FieldErrors) {
 fn PortModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let m = state.modal;
+    let save_port = ServerAction::<SavePort>::new();
+    state.refetch_after(save_port.version());
     let close = move || close_modal(m.open, m.opener);
     let discovered = move || {
         m.editing
@@ -158,13 +160,13 @@ fn PortModalView() -> impl IntoView {
         }
         m.errors.set(FieldErrors::new());
         m.conflict.set(None);
-        state.save.dispatch(crate::api::SavePort {
+        save_port.dispatch(SavePort {
             id: editing.map(|e| e.id),
             body: input.to_string(),
         });
     };
     // The save's answer: close, or show what is wrong where it is wrong.
-    Effect::new(move |_| match state.save.value().get() {
+    Effect::new(move |_| match save_port.value().get() {
         Some(Ok(SaveOutcome::Saved(e))) => {
             state.reveal(&e.ip_address);
             close_modal(m.open, m.opener)
@@ -228,7 +230,7 @@ fn PortModalView() -> impl IntoView {
             port: i64::from(p.port),
         });
     });
-    let saving = state.save.pending();
+    let saving = save_port.pending();
     view! {
         <ModalFrame
             id="portModal"
@@ -480,6 +482,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn HostModalView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let h = state.host_modal;
+    let add_host = ServerAction::<AddHost>::new();
+    let edit_host = ServerAction::<EditHost>::new();
+    let delete_host = ServerAction::<DeleteHost>::new();
+    for version in [
+        add_host.version(),
+        edit_host.version(),
+        delete_host.version(),
+    ] {
+        state.refetch_after(version);
+    }
+    // A delete closes the dialog at once; its answer shows on the page.
+    Effect::new(move |_| match delete_host.value().get() {
+        Some(Ok(o)) => state.notice.set(Some((o.ok, o.message))),
+        Some(Err(e)) => state.notice.set(Some((false, e.to_string()))),
+        None => {}
+    });
     let close = move || close_modal(h.open, h.opener);
     let err = move |k: &'static str| move || h.errors.with(|e| e.get(k).map(|v| v.join("; ")));
     let submit = move || {
@@ -493,7 +511,7 @@ fn HostModalView() -> impl IntoView {
                     focus_later("#host-address".into());
                     return;
                 }
-                state.add_host.dispatch(AddHost {
+                add_host.dispatch(AddHost {
                     body: body.to_string(),
                 });
             }
@@ -518,13 +536,13 @@ fn HostModalView() -> impl IntoView {
                     focus_later("#host-address".into());
                     return;
                 }
-                state.edit_host.dispatch(EditHost {
+                edit_host.dispatch(EditHost {
                     address: group.address,
                     body: body.to_string(),
                 });
             }
             HostMode::Delete(group) => {
-                state.delete_host.dispatch(DeleteHost {
+                delete_host.dispatch(DeleteHost {
                     address: group.address,
                 });
                 close_modal(h.open, StoredValue::new("#add-host-btn".into()));
@@ -555,13 +573,13 @@ fn HostModalView() -> impl IntoView {
         })
     }
     Effect::new(move |_| {
-        let value = state.add_host.value().get();
+        let value = add_host.value().get();
         if let Some(Ok(SaveOutcome::Saved(h))) = &value {
             state.reveal(&h.address);
         }
         answer(unit(value))
     });
-    Effect::new(move |_| answer(unit(state.edit_host.value().get())));
+    Effect::new(move |_| answer(unit(edit_host.value().get())));
     let title = Signal::derive(move || match h.mode.get() {
         HostMode::New => "Add host".to_string(),
         HostMode::Edit(g) => format!("Edit host {}", g.address),
@@ -626,7 +644,7 @@ fn HostModalView() -> impl IntoView {
         }
     };
     let is_delete = move || matches!(h.mode.get(), HostMode::Delete(_));
-    let busy = move || state.add_host.pending().get() || state.edit_host.pending().get();
+    let busy = move || add_host.pending().get() || edit_host.pending().get();
     view! {
         <ModalFrame
             id="hostModal"

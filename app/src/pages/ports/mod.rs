@@ -12,10 +12,7 @@ mod arrange;
 mod dialogs;
 mod scan;
 
-use crate::api::{
-    ports_page, AddHost, DeleteHost, DeletePort, EditHost, MoveOutcome, MovePort, OrderHosts,
-    OrderPorts, SavePort,
-};
+use crate::api::{ports_page, DeletePort, MoveOutcome, MovePort, OrderHosts, OrderPorts};
 use crate::components::dom::focus_later;
 use crate::components::icon::{Icon, IconName};
 use crate::components::live::use_live_events;
@@ -49,12 +46,10 @@ struct PointerDrag {
 /// versions (and on live events), so every finished change refetches it.
 #[derive(Clone, Copy)]
 pub(crate) struct PortsPageState {
+    /// Bumped to fetch the page again: by live events, the tag menu, and the dialogs' requests (each
+    /// dialog owns its actions, so their code loads with the dialog, not with the page).
     refresh: RwSignal<u64>,
-    save: ServerAction<SavePort>,
     delete: ServerAction<DeletePort>,
-    add_host: ServerAction<AddHost>,
-    edit_host: ServerAction<EditHost>,
-    delete_host: ServerAction<DeleteHost>,
     order_hosts: ServerAction<OrderHosts>,
     order_ports: ServerAction<OrderPorts>,
     move_port: ServerAction<MovePort>,
@@ -134,6 +129,16 @@ impl PortsPageState {
         }
     }
 
+    /// Fetches the page again each time a dialog's request is done (`version` of its action).
+    fn refetch_after(&self, version: RwSignal<usize>) {
+        let refresh = self.refresh;
+        Effect::watch(
+            move || version.get(),
+            move |_, _, _| refresh.update(|n| *n += 1),
+            false,
+        );
+    }
+
     fn say(&self, text: String) {
         self.announce.set(text);
     }
@@ -162,11 +167,7 @@ pub fn PortsPage() -> impl IntoView {
     });
     let state = PortsPageState {
         refresh: RwSignal::new(0),
-        save: ServerAction::new(),
         delete: ServerAction::new(),
-        add_host: ServerAction::new(),
-        edit_host: ServerAction::new(),
-        delete_host: ServerAction::new(),
         order_hosts: ServerAction::new(),
         order_ports: ServerAction::new(),
         move_port: ServerAction::new(),
@@ -195,11 +196,7 @@ pub fn PortsPage() -> impl IntoView {
         move || {
             (
                 state.refresh.get(),
-                state.save.version().get(),
                 state.delete.version().get(),
-                state.add_host.version().get(),
-                state.edit_host.version().get(),
-                state.delete_host.version().get(),
                 (
                     state.order_hosts.version().get(),
                     state.order_ports.version().get(),
@@ -257,11 +254,6 @@ pub fn PortsPage() -> impl IntoView {
             .notice
             .set(Some((false, crate::validation::all_messages(&e)))),
         Some(Ok(crate::api::SaveOutcome::Conflict(m))) => state.notice.set(Some((false, m))),
-        Some(Err(e)) => state.notice.set(Some((false, e.to_string()))),
-        None => {}
-    });
-    Effect::new(move |_| match state.delete_host.value().get() {
-        Some(Ok(o)) => state.notice.set(Some((o.ok, o.message))),
         Some(Err(e)) => state.notice.set(Some((false, e.to_string()))),
         None => {}
     });

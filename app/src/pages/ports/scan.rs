@@ -27,11 +27,6 @@ pub(crate) struct ScanDialog {
     /// that starts it arrives, and its events must not be lost.
     seen: StoredValue<std::collections::HashMap<u64, ScanStatus>>,
     opener: StoredValue<String>,
-    start: ServerAction<StartHostScan>,
-    cancel: ServerAction<CancelHostScan>,
-    add: ServerAction<AddScannedPorts>,
-    /// "Scan every hour": the same scan as a host-scan integration.
-    schedule: ServerAction<SaveInstance>,
     scheduled: RwSignal<Option<String>>,
 }
 
@@ -47,10 +42,6 @@ impl ScanDialog {
             status: RwSignal::new(None),
             seen: StoredValue::new(Default::default()),
             opener: StoredValue::new(String::new()),
-            start: ServerAction::new(),
-            cancel: ServerAction::new(),
-            add: ServerAction::new(),
-            schedule: ServerAction::new(),
             scheduled: RwSignal::new(None),
         }
     }
@@ -120,10 +111,28 @@ fn scan_dialog_view() -> AnyView {
     view! { <ScanDialogView /> }.into_any()
 }
 
+/// What the scan dialog sends.
+#[derive(Clone, Copy)]
+struct ScanActions {
+    start: ServerAction<StartHostScan>,
+    cancel: ServerAction<CancelHostScan>,
+    add: ServerAction<AddScannedPorts>,
+    /// "Scan every hour": the same scan as a host-scan integration.
+    schedule: ServerAction<SaveInstance>,
+}
+
 #[component]
 fn ScanDialogView() -> impl IntoView {
     let state = expect_context::<PortsPageState>();
     let d = state.scan;
+    // The dialog's requests. They live here, not in `ScanDialog`, so their code loads with the
+    // dialog; once opened, the dialog stays mounted (closed, it is hidden), and so do they.
+    let actions = ScanActions {
+        start: ServerAction::new(),
+        cancel: ServerAction::new(),
+        add: ServerAction::new(),
+        schedule: ServerAction::new(),
+    };
     let close = move || close_modal(d.open, d.opener);
     let err = move |k: &'static str| {
         Signal::derive(move || d.errors.with(|e| e.get(k).map(|v| v.join("; "))))
@@ -142,12 +151,12 @@ fn ScanDialogView() -> impl IntoView {
         }
         d.errors.set(FieldErrors::new());
         d.problem.set(None);
-        d.start.dispatch(StartHostScan {
+        actions.start.dispatch(StartHostScan {
             address: d.address.get_untracked(),
             body: body.to_string(),
         });
     };
-    Effect::new(move |_| match d.start.value().get() {
+    Effect::new(move |_| match actions.start.value().get() {
         Some(Ok(SaveOutcome::Saved(status))) => {
             let newest = d
                 .seen
@@ -172,12 +181,12 @@ fn ScanDialogView() -> impl IntoView {
         Some(Err(e)) => d.problem.set(Some(e.to_string())),
         None => {}
     });
-    Effect::new(move |_| match d.cancel.value().get() {
+    Effect::new(move |_| match actions.cancel.value().get() {
         Some(Ok(status)) => d.observe(status),
         Some(Err(e)) => d.problem.set(Some(e.to_string())),
         None => {}
     });
-    Effect::new(move |_| match d.add.value().get() {
+    Effect::new(move |_| match actions.add.value().get() {
         Some(Ok(SaveOutcome::Saved(status))) => {
             // The button pressed is gone ("already known"): focus goes on to what is left to do.
             let left = status.found.iter().any(|f| !f.known);
@@ -199,7 +208,7 @@ fn ScanDialogView() -> impl IntoView {
         Some(Err(e)) => d.problem.set(Some(e.to_string())),
         None => {}
     });
-    Effect::new(move |_| match d.schedule.value().get() {
+    Effect::new(move |_| match actions.schedule.value().get() {
         Some(Ok(SaveOutcome::Saved(i))) => {
             d.scheduled.set(Some(format!(
                 "Added the integration '{}': it scans these ports every hour (Settings → Integrations).",
@@ -216,7 +225,7 @@ fn ScanDialogView() -> impl IntoView {
     });
     let schedule = move || {
         d.problem.set(None);
-        d.schedule.dispatch(SaveInstance {
+        actions.schedule.dispatch(SaveInstance {
             id: None,
             body: json!({
                 "type": "hostscan",
@@ -276,7 +285,7 @@ fn ScanDialogView() -> impl IntoView {
     };
     let add_one = move |port: u16| {
         if let Some(id) = scan_id() {
-            d.add.dispatch(AddScannedPorts {
+            actions.add.dispatch(AddScannedPorts {
                 scan_id: id,
                 ports: Some(vec![port]),
             });
@@ -327,7 +336,7 @@ fn ScanDialogView() -> impl IntoView {
                                         view! {
                                             <button type="button" class="btn btn-sm btn-outline add-found-btn"
                                                 aria-label=format!("Add port {port}")
-                                                disabled=move || d.add.pending().get()
+                                                disabled=move || actions.add.pending().get()
                                                 on:click=move |_| add_one(port)>"Add"</button>
                                         }.into_any()
                                     }}
@@ -342,11 +351,11 @@ fn ScanDialogView() -> impl IntoView {
                     Phase::Form => view! {
                         <button type="button" class="btn btn-outline" on:click=move |_| close()>"Cancel"</button>
                         <button type="submit" id="scan-start-btn" class="btn btn-primary"
-                            disabled=move || d.start.pending().get()>"Start scan"</button>
+                            disabled=move || actions.start.pending().get()>"Start scan"</button>
                     }.into_any(),
                     Phase::Running => view! {
                         <button type="button" id="scan-stop-btn" class="btn btn-outline"
-                            on:click=move |_| if let Some(id) = scan_id() { d.cancel.dispatch(CancelHostScan { scan_id: id }); }>
+                            on:click=move |_| if let Some(id) = scan_id() { actions.cancel.dispatch(CancelHostScan { scan_id: id }); }>
                             "Stop scan"
                         </button>
                         <button type="button" id="scan-close-btn" class="btn btn-outline" on:click=move |_| close()>"Hide"</button>
@@ -356,15 +365,15 @@ fn ScanDialogView() -> impl IntoView {
                             on:click=move |_| { d.status.set(None); focus_later("#scan-ports".into()); }>"New scan"</button>
                         {move || (unknown.get() > 0).then(|| view! {
                             <button type="button" id="scan-add-all-btn" class="btn btn-primary"
-                                disabled=move || d.add.pending().get()
-                                on:click=move |_| if let Some(id) = scan_id() { d.add.dispatch(AddScannedPorts { scan_id: id, ports: None }); }>
+                                disabled=move || actions.add.pending().get()
+                                on:click=move |_| if let Some(id) = scan_id() { actions.add.dispatch(AddScannedPorts { scan_id: id, ports: None }); }>
                                 {move || format!("Add all ({})", unknown.get())}
                             </button>
                         })}
                         {move || d.scheduled.with(Option::is_none).then(|| view! {
                             <button type="button" id="scan-schedule-btn" class="btn btn-outline"
                                 title="Add these ports of this host as a host-scan integration: new ports are added and ports that stop answering turn stale by themselves"
-                                disabled=move || d.schedule.pending().get()
+                                disabled=move || actions.schedule.pending().get()
                                 on:click=move |_| schedule()>"Scan every hour"</button>
                         })}
                         <button type="button" id="scan-close-btn" class="btn btn-outline" on:click=move |_| close()>"Close"</button>

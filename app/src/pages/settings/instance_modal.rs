@@ -30,8 +30,6 @@ pub struct ModalState {
     pub fields: RwSignal<Map<String, Value>>,
     pub errors: RwSignal<FieldErrors>,
     pub test: RwSignal<Option<(bool, String)>>,
-    pub test_action: ServerAction<TestInstance>,
-    pub save_action: ServerAction<SaveInstance>,
     pub failure: RwSignal<Option<String>>,
     pub opener: StoredValue<String>,
 }
@@ -84,8 +82,6 @@ impl ModalState {
             fields: RwSignal::new(Map::new()),
             errors: RwSignal::new(FieldErrors::new()),
             test: RwSignal::new(None),
-            test_action: ServerAction::new(),
-            save_action: ServerAction::new(),
             failure: RwSignal::new(None),
             opener: StoredValue::new(String::new()),
         }
@@ -228,9 +224,9 @@ impl ModalState {
         }
     }
 
-    fn test_connection(&self) {
+    fn test_connection(&self, test_action: ServerAction<TestInstance>) {
         self.test.set(None);
-        self.test_action.dispatch(TestInstance {
+        test_action.dispatch(TestInstance {
             body: self.input().to_string(),
         });
     }
@@ -264,7 +260,7 @@ impl ModalState {
         }
     }
 
-    fn save(&self, section: Section) {
+    fn save(&self, section: Section, save_action: ServerAction<SaveInstance>) {
         let me = *self;
         let existing = me.existing();
         let others: Vec<String> = section
@@ -294,7 +290,7 @@ impl ModalState {
         if let Some(o) = input.as_object_mut() {
             o.remove("id");
         }
-        me.save_action.dispatch(SaveInstance {
+        save_action.dispatch(SaveInstance {
             id,
             body: input.to_string(),
         });
@@ -320,22 +316,26 @@ fn instance_dialog_view() -> AnyView {
 fn InstanceModal() -> impl IntoView {
     let section = expect_context::<Section>();
     let m = section.modal;
+    // The dialog's requests live with it (their code loads when it first opens); once opened, the
+    // dialog stays mounted, hidden while closed, and so do they.
+    let test_action = ServerAction::<TestInstance>::new();
+    let save_action = ServerAction::<SaveInstance>::new();
     let close = move || close_modal(m.open, m.opener);
     // An answer that arrives after the dialog was closed is not shown in the next one.
     Effect::new(move |_| {
-        if let Some(answer) = m.test_action.value().get() {
+        if let Some(answer) = test_action.value().get() {
             if m.open.get_untracked() {
                 m.tested(answer);
             }
         }
     });
     Effect::new(move |_| {
-        if let Some(answer) = m.save_action.value().get() {
+        if let Some(answer) = save_action.value().get() {
             m.saved(section, answer);
         }
     });
-    let testing = m.test_action.pending();
-    let saving = m.save_action.pending();
+    let testing = test_action.pending();
+    let saving = save_action.pending();
     let title = move || match (m.editing.get(), m.step.get(), m.itype.get()) {
         (Some(e), _, _) => format!("Edit {}", e.name),
         (None, 2, Some(t)) => format!("Add {} Integration", t.label()),
@@ -345,7 +345,7 @@ fn InstanceModal() -> impl IntoView {
         if m.step.get_untracked() == 1 {
             m.next();
         } else {
-            m.save(section);
+            m.save(section, save_action);
         }
     };
     view! {
@@ -420,7 +420,7 @@ fn InstanceModal() -> impl IntoView {
                         class="btn btn-outline"
                         hidden=move || m.step.get() != 2
                         disabled=move || testing.get()
-                        on:click=move |_| m.test_connection()
+                        on:click=move |_| m.test_connection(test_action)
                     >
                         {move || if testing.get() { "Testing…" } else { "Test Connection" }}
                     </button>

@@ -66,14 +66,12 @@ impl ListShape {
     }
 }
 
-/// The delete confirmation: a server action, and the count of entries that go with the instance as a
-/// resource keyed on the instance it asks about.
+/// The delete confirmation's state. Its server action and the count of entries that go with the
+/// instance live in the dialog (`DeleteConfirm`), so their code loads with it.
 #[derive(Clone, Copy)]
 pub struct DeleteState {
     pub open: RwSignal<bool>,
     pub target: RwSignal<Option<(i64, String)>>,
-    pub impact: crate::api::JsonResource<Option<i64>>,
-    pub action: ServerAction<DeleteInstance>,
     pub error: RwSignal<Option<String>>,
     pub opener: StoredValue<String>,
 }
@@ -81,24 +79,10 @@ pub struct DeleteState {
 #[component]
 pub fn DockerIntegration() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
-    let delete_action = ServerAction::<DeleteInstance>::new();
     let modal = ModalState::new();
-    // Deleting refetches the list (the resource is keyed on the action's version); `refresh` is for
-    // a save (which moves the focus after the redraw) and what happened elsewhere (live events, the clock).
-    let list = crate::api::resource(
-        move || (refresh.get(), delete_action.version().get()),
-        |_| list_instances(),
-    );
-    let target = RwSignal::new(None::<(i64, String)>);
-    let impact = crate::api::resource(
-        move || target.get().map(|(id, _)| id),
-        |id| async move {
-            match id {
-                Some(id) => deletion_impact(id).await.ok(),
-                None => None,
-            }
-        },
-    );
+    // `refresh` is bumped by a save or a delete (each moves the focus after the redraw) and by what
+    // happened elsewhere (live events, the clock).
+    let list = crate::api::resource(move || refresh.get(), |_| list_instances());
     let section = Section {
         refresh,
         list,
@@ -106,9 +90,7 @@ pub fn DockerIntegration() -> impl IntoView {
         modal,
         delete: DeleteState {
             open: RwSignal::new(false),
-            target,
-            impact,
-            action: delete_action,
+            target: RwSignal::new(None),
             error: RwSignal::new(None),
             opener: StoredValue::new(String::new()),
         },
@@ -216,15 +198,27 @@ fn delete_dialog() -> AnyView {
 fn DeleteConfirm() -> impl IntoView {
     let section = expect_context::<Section>();
     let d = section.delete;
+    let action = ServerAction::<DeleteInstance>::new();
+    // How many entries go with the instance asked about.
+    let impact = crate::api::resource(
+        move || d.target.get().map(|(id, _)| id),
+        |id| async move {
+            match id {
+                Some(id) => deletion_impact(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     let close = move || close_modal(d.open, d.opener);
     let confirm = move |_| {
         if let Some((id, _)) = d.target.get_untracked() {
             d.error.set(None);
-            d.action.dispatch(DeleteInstance { id });
+            action.dispatch(DeleteInstance { id });
         }
     };
-    // The answer: close and leave the focus on "Add", or say why it failed.
-    Effect::new(move |_| match d.action.value().get() {
+    // The answer: close, reload the list and leave the focus on "Add", or say why it failed. The
+    // reload is asked for after the focus target is set (as a save does).
+    Effect::new(move |_| match action.value().get() {
         Some(Ok(outcome)) if outcome.ok => {
             d.open.set(false);
             if let Some((id, _)) = d.target.get_untracked() {
@@ -233,6 +227,7 @@ fn DeleteConfirm() -> impl IntoView {
             section
                 .focus_after_reload
                 .set(Some("#add-docker-instance-btn".into()));
+            section.reload();
         }
         Some(Ok(outcome)) => d.error.set(Some(outcome.message)),
         Some(Err(e)) => {
@@ -241,7 +236,7 @@ fn DeleteConfirm() -> impl IntoView {
         }
         None => {}
     });
-    let busy = d.action.pending();
+    let busy = action.pending();
     view! {
         <ModalFrame
             id="confirmDeleteModal"
@@ -253,7 +248,7 @@ fn DeleteConfirm() -> impl IntoView {
         >
                 <div class="modal-body">
                     <p id="confirm-delete-text">
-                        {move || match d.impact.get().flatten() {
+                        {move || match impact.get().flatten() {
                             None => "Counting the ports it discovered…".to_string(),
                             Some(0) => "No discovered port goes with it. Manual ports always stay.".to_string(),
                             Some(1) => "1 discovered port goes with it. Manual ports stay.".to_string(),

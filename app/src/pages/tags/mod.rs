@@ -18,19 +18,18 @@ use menu::{tag_href, TagBadges, TagPill};
 /// Shared by the page's cards: a change anywhere refetches what shows tags.
 #[derive(Clone, Copy)]
 struct TagsPageState {
-    save: ServerAction<SaveTag>,
     delete: ServerAction<DeleteTags>,
     unused: ServerAction<RemoveUnusedTags>,
     bulk: ServerAction<BulkTag>,
-    /// Bumped by the rules card when running rules changed tags.
+    /// Bumped when a change made elsewhere on the page shows on the cards: the tag dialog saved (it
+    /// owns its action, so the action's code loads with the dialog), or running rules changed tags.
     ran: RwSignal<u64>,
     notice: RwSignal<Option<(bool, String)>>,
 }
 
 impl TagsPageState {
-    fn version(&self) -> (usize, usize, usize, usize, u64) {
+    fn version(&self) -> (usize, usize, usize, u64) {
         (
-            self.save.version().get(),
             self.delete.version().get(),
             self.unused.version().get(),
             self.bulk.version().get(),
@@ -64,7 +63,6 @@ fn report(r: Option<Result<ActionOutcome, ServerFnError>>) -> Option<(bool, Stri
 #[component]
 pub fn TagsPage() -> impl IntoView {
     let state = TagsPageState {
-        save: ServerAction::new(),
         delete: ServerAction::new(),
         unused: ServerAction::new(),
         bulk: ServerAction::new(),
@@ -249,6 +247,12 @@ fn TagModalView(
     tags: crate::api::JsonResource<Result<Vec<Tag>, ServerFnError>>,
 ) -> impl IntoView {
     let state = expect_context::<TagsPageState>();
+    let save = ServerAction::<SaveTag>::new();
+    Effect::watch(
+        move || save.version().get(),
+        move |_, _, _| state.ran.update(|n| *n += 1),
+        false,
+    );
     let name = RwSignal::new(String::new());
     let color = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -290,12 +294,12 @@ fn TagModalView(
             errors.set(e);
             return;
         }
-        state.save.dispatch(SaveTag {
+        save.dispatch(SaveTag {
             id: modal.editing.get_untracked().map(|t| t.id),
             body: body.to_string(),
         });
     });
-    Effect::new(move |_| match state.save.value().get() {
+    Effect::new(move |_| match save.value().get() {
         Some(Ok(SaveOutcome::Saved(_))) if modal.open.get_untracked() => close.run(()),
         Some(Ok(SaveOutcome::Invalid(e))) => errors.set(e),
         Some(Ok(SaveOutcome::Conflict(m))) => {
@@ -334,7 +338,7 @@ fn TagModalView(
             </div>
             <div class="modal-footer">
                 <button type="button" class="btn btn-secondary" on:click=move |_| close.run(())>"Cancel"</button>
-                <button type="submit" class="btn btn-primary" id="save-tag-btn" disabled=move || state.save.pending().get()>"Save"</button>
+                <button type="submit" class="btn btn-primary" id="save-tag-btn" disabled=move || save.pending().get()>"Save"</button>
             </div>
         </ModalFrame>
     }

@@ -158,7 +158,8 @@ struct Builder {
 #[component]
 pub fn RulesCard() -> impl IntoView {
     let page = expect_context::<TagsPageState>();
-    let save = ServerAction::<SaveRule>::new();
+    // Bumped by the rule editor when it saved (the editor owns its action: its code loads with it).
+    let saved = RwSignal::new(0u64);
     let delete = ServerAction::<DeleteRule>::new();
     let run = ServerAction::<RunRules>::new();
     let apply = ServerAction::<ApplyTemplate>::new();
@@ -166,12 +167,12 @@ pub fn RulesCard() -> impl IntoView {
     let rules = crate::api::resource(
         move || {
             (
-                save.version().get(),
+                saved.get(),
                 delete.version().get(),
                 run.version().get(),
                 apply.version().get(),
                 import.version().get(),
-                page.save.version().get(),
+                page.ran.get(),
             )
         },
         |_| list_rules(),
@@ -292,7 +293,7 @@ pub fn RulesCard() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {lazy_dialog(move || editor_open.get(), move || rule_editor(editor_open, editing, opener, save))}
+            {lazy_dialog(move || editor_open.get(), move || rule_editor(editor_open, editing, opener, saved))}
             {lazy_dialog(move || log_open.get(), move || rule_log_dialog(log_open, log_for))}
         </section>
     }
@@ -573,9 +574,9 @@ fn rule_editor(
     open: RwSignal<bool>,
     editing: RwSignal<Option<Rule>>,
     opener: StoredValue<String>,
-    save: ServerAction<SaveRule>,
+    saved: RwSignal<u64>,
 ) -> AnyView {
-    view! { <RuleEditor open editing opener save /> }.into_any()
+    view! { <RuleEditor open editing opener saved /> }.into_any()
 }
 
 #[component]
@@ -583,8 +584,14 @@ fn RuleEditor(
     open: RwSignal<bool>,
     editing: RwSignal<Option<Rule>>,
     opener: StoredValue<String>,
-    save: ServerAction<SaveRule>,
+    saved: RwSignal<u64>,
 ) -> impl IntoView {
+    let save = ServerAction::<SaveRule>::new();
+    Effect::watch(
+        move || save.version().get(),
+        move |_, _, _| saved.update(|n| *n += 1),
+        false,
+    );
     let preview = ServerAction::<PreviewRule>::new();
     let ids = Ids(StoredValue::new(0));
     // Browser-only: read outside a Suspense boundary, a server-side resource would hydrate with
