@@ -80,6 +80,16 @@ where
     }
 }
 
+/// Bumps `counter` each time an action finishes (`version` of a `ServerAction`). A lazy dialog owns
+/// its actions, so their code loads with it; the page keys its data on `counter` to fetch it again.
+pub fn bump_when_done(version: RwSignal<usize>, counter: RwSignal<u64>) {
+    Effect::watch(
+        move || version.get(),
+        move |_, _, _| counter.update(|n| *n += 1),
+        false,
+    );
+}
+
 /// Closes a modal and gives focus back to the element that opened it.
 pub fn close_modal(open: RwSignal<bool>, opener: StoredValue<String>) {
     open.set(false);

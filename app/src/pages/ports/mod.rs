@@ -131,12 +131,7 @@ impl PortsPageState {
 
     /// Fetches the page again each time a dialog's request is done (`version` of its action).
     fn refetch_after(&self, version: RwSignal<usize>) {
-        let refresh = self.refresh;
-        Effect::watch(
-            move || version.get(),
-            move |_, _, _| refresh.update(|n| *n += 1),
-            false,
-        );
+        crate::components::modal::bump_when_done(version, self.refresh);
     }
 
     fn say(&self, text: String) {

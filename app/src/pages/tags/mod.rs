@@ -248,11 +248,7 @@ fn TagModalView(
 ) -> impl IntoView {
     let state = expect_context::<TagsPageState>();
     let save = ServerAction::<SaveTag>::new();
-    Effect::watch(
-        move || save.version().get(),
-        move |_, _, _| state.ran.update(|n| *n += 1),
-        false,
-    );
+    crate::components::modal::bump_when_done(save.version(), state.ran);
     let name = RwSignal::new(String::new());
     let color = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

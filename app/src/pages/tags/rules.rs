@@ -587,11 +587,7 @@ fn RuleEditor(
     saved: RwSignal<u64>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
-    Effect::watch(
-        move || save.version().get(),
-        move |_, _, _| saved.update(|n| *n += 1),
-        false,
-    );
+    crate::components::modal::bump_when_done(save.version(), saved);
     let preview = ServerAction::<PreviewRule>::new();
     let ids = Ids(StoredValue::new(0));
     // Browser-only: read outside a Suspense boundary, a server-side resource would hydrate with
